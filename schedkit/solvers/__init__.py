@@ -1,0 +1,1 @@
+"""Solver backends (CP-SAT, Pyomo + HiGHS) and meta-solvers."""
