@@ -7,6 +7,7 @@ and a message naming the tasks and times) and recomputes the objective.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,7 +154,7 @@ def validate_rcpsp(instance, schedule: list[dict], extra: dict | None = None) ->
         users = [(by_task[t]["start"], by_task[t]["end"], t, m.demands[resource])
                  for t, m in chosen.items() if m.demands[resource] > 0 and by_task[t]["end"] > by_task[t]["start"]]
         points = sorted({p for s, e, _, _ in users for p in (s, e)} | set(downtime_points))
-        for left, right in zip(points, points[1:], strict=False):
+        for left, right in itertools.pairwise(points):
             active = [(t, q) for s, e, t, q in users if s <= left < e]
             usage = sum(q for _, q in active)
             available = capacity(left)
