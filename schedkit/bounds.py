@@ -61,10 +61,12 @@ def describe(instance) -> dict:
                  "critical_path_bound": critical_path_bound(instance), "energy_bound": energy_bound(instance)}
         info["lower_bound"] = max(info["critical_path_bound"], info["energy_bound"])
     elif instance.problem in ("fjsp", "jssp"):
+        from schedkit.solvers.fjsp_bound import fjsp_lower_bound  # HiGHS LP, imported only when needed
+
         flexibility = sum(len(e) for _, _, e in instance.operations()) / max(1, instance.num_operations)
         info |= {"jobs": instance.num_jobs, "machines": instance.num_machines,
                  "operations": instance.num_operations, "flexibility": round(flexibility, 3),
-                 "lower_bound": fjsp_bound(instance)}
+                 "lower_bound": fjsp_lower_bound(instance)}
     return info
 
 
