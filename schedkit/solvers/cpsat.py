@@ -76,7 +76,10 @@ def run_cpsat(
     if fix_hints:
         params.fix_variables_to_their_hinted_value = True
     for key, value in (parameters or {}).items():
-        setattr(params, key, value)
+        try:
+            setattr(params, key, value)
+        except (AttributeError, TypeError, ValueError) as error:
+            raise SolverError(f"CP-SAT parameter {key}={value!r} not understood: {error}") from None
     if configure is not None:
         configure(solver)
     started = time.perf_counter()

@@ -36,8 +36,9 @@ def run_highs(
     """Solve a Pyomo ConcreteModel (minimization) with HiGHS; variable values are loaded into
     the model when a solution is found.
 
-    ``warm_start`` maps Pyomo variables to values: a MIP start handed to HiGHS
-    (``Highs.setSolution``); HiGHS completes or repairs a partial start.
+    ``warm_start`` maps Pyomo variables to values (a ``pyomo.common.collections.ComponentMap``,
+    since Pyomo variables are not hashable): a MIP start handed to HiGHS (``Highs.setSolution``);
+    HiGHS completes or repairs a partial start.
     """
     try:
         import highspy
