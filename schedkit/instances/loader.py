@@ -14,6 +14,7 @@ from pathlib import Path
 
 from schedkit.errors import InstanceError
 from schedkit.instances._tokens import read_text
+from schedkit.instances.cosma import CosmaInstance, looks_like_graph, read_graph
 from schedkit.instances.fjsp import FJSPInstance, is_taillard, read_fjs, read_jsplib, read_taillard, write_fjs
 from schedkit.instances.rcpsp import RCPSPInstance, read_patterson, read_psplib
 from schedkit.instances.smtt import SMTTInstance, read_orlib_wt, read_smtt_csv, write_smtt_csv
@@ -26,6 +27,7 @@ FAMILIES: dict[str, type] = {
     "rcpsp": RCPSPInstance,
     "fjsp": FJSPInstance,
     "jssp": FJSPInstance,
+    "cosma": CosmaInstance,
 }
 
 
