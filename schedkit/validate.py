@@ -199,12 +199,16 @@ def validate_fjsp(instance, schedule: list[dict], extra: dict | None = None) -> 
     return report
 
 
+# COSMA's replay checker lives in its own module (it builds on Validation and _rows above).
+from schedkit.validate_cosma import validate_cosma  # noqa: E402
+
 # problem → checker(instance, schedule rows, top-level result fields); families may add theirs.
 VALIDATORS: dict[str, Callable[..., Validation]] = {
     "smtt": validate_smtt,
     "rcpsp": validate_rcpsp,
     "fjsp": validate_fjsp,
     "jssp": validate_fjsp,
+    "cosma": validate_cosma,
 }
 
 

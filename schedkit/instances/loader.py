@@ -93,6 +93,7 @@ FORMATS: list[Format] = [
     Format("jsplib", ("jssp", "fjsp"), ("", ".jss"), _looks_like_jsplib, lambda t, p, i: read_jsplib(t, p)),
     Format("fjsplib", ("fjsp", "jssp"), (".fjs", ".txt"),
            lambda t, p: 2 <= len(_first_line_fields(t)) <= 3, lambda t, p, i: read_fjs(t, p)),
+    Format("cosma-graph", ("cosma",), (".json",), looks_like_graph, lambda t, p, i: read_graph(t, p)),
 ]
 
 
