@@ -14,7 +14,6 @@ from pathlib import Path
 
 from schedkit.errors import InstanceError
 from schedkit.instances._tokens import read_text
-from schedkit.instances.cosma import CosmaInstance, looks_like_graph, read_graph
 from schedkit.instances.fjsp import FJSPInstance, is_taillard, read_fjs, read_jsplib, read_taillard, write_fjs
 from schedkit.instances.rcpsp import RCPSPInstance, read_patterson, read_psplib
 from schedkit.instances.smtt import SMTTInstance, read_orlib_wt, read_smtt_csv, write_smtt_csv
@@ -27,7 +26,6 @@ FAMILIES: dict[str, type] = {
     "rcpsp": RCPSPInstance,
     "fjsp": FJSPInstance,
     "jssp": FJSPInstance,
-    "cosma": CosmaInstance,
 }
 
 
@@ -55,6 +53,17 @@ def _looks_like_jsplib(text: str, path: Path) -> bool:
         return False
     num_jobs, num_machines = int(rows[0][0]), int(rows[0][1])
     return len(rows) == num_jobs + 1 and all(len(r) == 2 * num_machines for r in rows[1:])
+
+
+def _parses_as_fjs(text: str, path: Path) -> bool:
+    # FJSPLIB has no signature line: a file is FJSPLIB when it reads as one (files are small).
+    if not 2 <= len(_first_line_fields(text)) <= 3:
+        return False
+    try:
+        read_fjs(text, path)
+    except InstanceError:
+        return False
+    return True
 
 
 def _looks_like_native(text: str, path: Path) -> bool:
@@ -91,9 +100,7 @@ FORMATS: list[Format] = [
            lambda t, p, i: read_orlib_wt(t, p, i)),
     Format("taillard", ("jssp", "fjsp"), (), lambda t, p: is_taillard(t), lambda t, p, i: read_taillard(t, p)),
     Format("jsplib", ("jssp", "fjsp"), ("", ".jss"), _looks_like_jsplib, lambda t, p, i: read_jsplib(t, p)),
-    Format("fjsplib", ("fjsp", "jssp"), (".fjs", ".txt"),
-           lambda t, p: 2 <= len(_first_line_fields(t)) <= 3, lambda t, p, i: read_fjs(t, p)),
-    Format("cosma-graph", ("cosma",), (".json",), looks_like_graph, lambda t, p, i: read_graph(t, p)),
+    Format("fjsplib", ("fjsp", "jssp"), (".fjs", ".txt"), _parses_as_fjs, lambda t, p, i: read_fjs(t, p)),
 ]
 
 
