@@ -14,6 +14,7 @@ from pathlib import Path
 
 from schedkit.errors import InstanceError
 from schedkit.instances._tokens import read_text
+from schedkit.instances.cosma import CosmaInstance, looks_like_graph, read_graph
 from schedkit.instances.fjsp import FJSPInstance, is_taillard, read_fjs, read_jsplib, read_taillard, write_fjs
 from schedkit.instances.rcpsp import RCPSPInstance, read_patterson, read_psplib
 from schedkit.instances.smtt import SMTTInstance, read_orlib_wt, read_smtt_csv, write_smtt_csv
@@ -26,6 +27,7 @@ FAMILIES: dict[str, type] = {
     "rcpsp": RCPSPInstance,
     "fjsp": FJSPInstance,
     "jssp": FJSPInstance,
+    "cosma": CosmaInstance,
 }
 
 
@@ -101,6 +103,7 @@ FORMATS: list[Format] = [
     Format("taillard", ("jssp", "fjsp"), (), lambda t, p: is_taillard(t), lambda t, p, i: read_taillard(t, p)),
     Format("jsplib", ("jssp", "fjsp"), ("", ".jss"), _looks_like_jsplib, lambda t, p, i: read_jsplib(t, p)),
     Format("fjsplib", ("fjsp", "jssp"), (".fjs", ".txt"), _parses_as_fjs, lambda t, p, i: read_fjs(t, p)),
+    Format("cosma-graph", ("cosma",), (".json",), looks_like_graph, lambda t, p, i: read_graph(t, p)),
 ]
 
 
