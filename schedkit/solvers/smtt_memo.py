@@ -1,0 +1,318 @@
+"""Numba kernels of the exact unweighted SMTT solver: Lawler's decomposition with memoised subproblems.
+
+Branch & Memorize in the line of Lawler (1977), Szwarc, Grosso & Della Croce (1999/2001) and
+Shang, T'kindt & Della Croce (2021), as read in the shared notes ``papers/smtt.md`` section 4:
+
+* a node is (S, t): the job set S sequenced from time t; k is the longest job of S (largest p,
+  ties to the largest d, then the largest id) and κ its EDD position;
+* F(S, t) = min over kept positions r ≥ κ of F(L_r, t) + T_k(C(r)) + F(B_r, C(r)) (section 4.2);
+* positions are filtered by rule 3 (C(r) ≤ max_{κ<i<r} d_[i] + p_[i] drops r ≥ κ+2) and rule 4
+  (strict running minimum on the left, ≤ its right neighbour), section 4.3;
+* only the single decomposition is used. Then every subproblem is "the jobs at EDD positions
+  [first, last] whose rank in the (p, d, id) order is at most `top`", and (first, last, top, t)
+  with `top` the largest rank present is an exact 63-bit memo key: no hashing of sets, no false hits.
+
+The search is one loop over an explicit stack (a self-recursive @njit function cannot be cached),
+so the kernels compile once and load from numba's cache in later processes. A call stops after
+``node_budget`` node expansions and can be called again: the memo survives, so the caller can
+watch the clock between calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+KEY_BITS = 11  # positions and ranks below 2048; start times below 2**30
+MAX_JOBS = (1 << KEY_BITS) - 1
+MAX_TIME = (1 << 30) - 1
+INIT, NEED_L, NEED_B = 0, 1, 2
+
+
+@njit(cache=True)
+def pack_key(first, last, top, t):
+    """Memo key of the subproblem (jobs at EDD positions first..last with rank ≤ top, start t); never 0."""
+    return 1 + first + (last << 11) + (top << 22) + (t << 33)
+
+
+@njit(cache=True)
+def probe(keys, key):
+    """Slot of ``key`` in the open-addressing table, or of the empty slot where it would go."""
+    mask = keys.shape[0] - 1
+    h = key ^ (key >> 29)
+    h *= -4658895280553007687  # splitmix64 multiplier, wrapping int64 arithmetic
+    h ^= h >> 32
+    slot = h & mask
+    while keys[slot] != 0 and keys[slot] != key:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@njit(cache=True)
+def grow(keys, vals, decs):
+    """The table rehashed into twice the size."""
+    size = keys.shape[0] * 2
+    new_keys = np.zeros(size, dtype=np.int64)
+    new_vals = np.zeros(size, dtype=np.int64)
+    new_decs = np.zeros(size, dtype=np.int64)
+    for i in range(keys.shape[0]):
+        if keys[i] != 0:
+            slot = probe(new_keys, keys[i])
+            new_keys[slot], new_vals[slot], new_decs[slot] = keys[i], vals[i], decs[i]
+    return new_keys, new_vals, new_decs
+
+
+@njit(cache=True)
+def small_value(P, D, members, start, count, t):
+    """Optimal value and order flag (1 = swapped) of a set of at most two jobs from time t."""
+    if count == 0:
+        return 0, 0
+    a = members[start]
+    if count == 1:
+        return max(0, t + P[a] - D[a]), 0
+    b = members[start + 1]
+    ab = max(0, t + P[a] - D[a]) + max(0, t + P[a] + P[b] - D[b])
+    ba = max(0, t + P[b] - D[b]) + max(0, t + P[a] + P[b] - D[a])
+    return (ab, 0) if ab <= ba else (ba, 1)
+
+
+@njit(cache=True)
+def kept_positions(P, D, m, off, n, kk, t, C, T, cand):
+    """Fill C (completion of k placed after EDD index r) and the positions r kept by rules 3 and 4;
+    returns how many. ``m[off:off+n]`` are the members in EDD order, k at index kk."""
+    k = m[off + kk]
+    total = t
+    for i in range(n):
+        total += P[m[off + i]]
+        C[i] = total
+    # T(kk): plain EDD from t; then k moves one job to the right at a time (computeTni)
+    tard, clock = 0, t
+    for i in range(n):
+        clock += P[m[off + i]]
+        tard += max(0, clock - D[m[off + i]])
+    T[kk] = tard
+    pk, dk = P[k], D[k]
+    for r in range(kk + 1, n):
+        j = m[off + r]
+        s = C[r - 1] - pk
+        T[r] = (T[r - 1] - max(0, s + pk - dk) - max(0, s + pk + P[j] - D[j])
+                + max(0, s + P[j] - D[j]) + max(0, s + P[j] + pk - dk))
+    count = 0
+    running_min = T[kk]
+    reach = -1  # max over kk < i < r of d_[i] + p_[i]
+    for r in range(kk, n):
+        keep = True
+        if r >= kk + 2 and C[r] <= reach:
+            keep = False  # rule 3
+        if r > kk and not T[r] < running_min:
+            keep = False  # rule 4 (a): strictly below every T(i), kk <= i < r
+        if r < n - 1 and not T[r] <= T[r + 1]:
+            keep = False  # rule 4 (b): not above its right neighbour
+        if keep:
+            cand[count] = r
+            count += 1
+        running_min = min(running_min, T[r])
+        if r > kk:
+            reach = max(reach, D[m[off + r]] + P[m[off + r]])
+    return count
+
+
+@njit(cache=True)
+def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
+    """Solve the subproblem ``root`` (EDD positions, in order) from time t0.
+
+    P, D, RK are indexed by EDD position (RK: rank in the (p, d, id) order). Returns
+    (done, value, keys, vals, decs, expansions); ``done`` is False when the budget ran out first.
+    Each memo entry holds the value and the EDD position of the job k is placed after.
+    """
+    n0 = root.shape[0]
+    width = 6  # members, prefix max rank, suffix max rank, C, T, candidates
+    arena = np.zeros(width * (n0 * (n0 + 1) // 2 + n0) + 16, dtype=np.int64)
+    depth = n0 + 2
+    f_off = np.zeros(depth, dtype=np.int64)
+    f_n = np.zeros(depth, dtype=np.int64)
+    f_t = np.zeros(depth, dtype=np.int64)
+    f_key = np.zeros(depth, dtype=np.int64)
+    f_kk = np.zeros(depth, dtype=np.int64)
+    f_ci = np.zeros(depth, dtype=np.int64)
+    f_nc = np.zeros(depth, dtype=np.int64)
+    f_phase = np.zeros(depth, dtype=np.int64)
+    f_best = np.zeros(depth, dtype=np.int64)
+    f_dec = np.zeros(depth, dtype=np.int64)
+    f_partial = np.zeros(depth, dtype=np.int64)
+    used = 0
+    for i in range(keys.shape[0]):
+        if keys[i] != 0:
+            used += 1
+    top_rank = -1
+    for i in range(n0):
+        arena[i] = root[i]
+        top_rank = max(top_rank, RK[root[i]])
+    root_key = pack_key(root[0], root[n0 - 1], top_rank, t0)
+    slot = probe(keys, root_key)
+    if keys[slot] == root_key:
+        return True, vals[slot], keys, vals, decs, 0
+    f_off[0], f_n[0], f_t[0], f_key[0], f_phase[0] = 0, n0, t0, root_key, INIT
+    sp = 1
+    expansions = 0
+    big = np.int64(1) << 62
+    while sp > 0:
+        f = sp - 1
+        off, n, t = f_off[f], f_n[f], f_t[f]
+        m_off = off
+        pm_off, sm_off, c_off, t_off, cand_off = off + n, off + 2 * n, off + 3 * n, off + 4 * n, off + 5 * n
+        if f_phase[f] == INIT:
+            if expansions >= node_budget:
+                return False, -1, keys, vals, decs, expansions
+            expansions += 1
+            kk, best_rank = 0, -1
+            for i in range(n):
+                if RK[arena[m_off + i]] > best_rank:
+                    best_rank, kk = RK[arena[m_off + i]], i
+            running = -1
+            for i in range(n):
+                if i != kk:
+                    running = max(running, RK[arena[m_off + i]])
+                arena[pm_off + i] = running
+            running = -1
+            for i in range(n - 1, -1, -1):
+                running = max(running, RK[arena[m_off + i]])
+                arena[sm_off + i] = running
+            f_nc[f] = kept_positions(P, D, arena, m_off, n, kk, t, arena[c_off:c_off + n], arena[t_off:t_off + n],
+                                     arena[cand_off:cand_off + n])
+            f_kk[f], f_ci[f], f_phase[f], f_best[f], f_dec[f] = kk, 0, NEED_L, big, -1
+        kk = f_kk[f]
+        k = arena[m_off + kk]
+        pushed = False
+        while f_ci[f] < f_nc[f] and f_best[f] > 0:
+            r = arena[cand_off + f_ci[f]]
+            child_off = off + width * n
+            if f_phase[f] == NEED_L:
+                count = r  # EDD indices 0..r without k
+                if count <= 2:
+                    # copy the (at most two) members to scratch and evaluate directly
+                    c = 0
+                    for i in range(r + 1):
+                        if i != kk:
+                            arena[child_off + c] = arena[m_off + i]
+                            c += 1
+                    value, _ = small_value(P, D, arena, child_off, count, t)
+                else:
+                    first = arena[m_off + (1 if kk == 0 else 0)]
+                    last = arena[m_off + (r - 1 if r == kk else r)]
+                    key = pack_key(first, last, arena[pm_off + r], t)
+                    slot = probe(keys, key)
+                    if keys[slot] != key:
+                        c = 0
+                        for i in range(r + 1):
+                            if i != kk:
+                                arena[child_off + c] = arena[m_off + i]
+                                c += 1
+                        g = sp
+                        f_off[g], f_n[g], f_t[g], f_key[g], f_phase[g] = child_off, count, t, key, INIT
+                        sp += 1
+                        pushed = True
+                        break
+                    value = vals[slot]
+                f_partial[f] = value + max(0, arena[c_off + r] - D[k])
+                f_phase[f] = NEED_B
+            # NEED_B: the jobs after EDD index r, from C(r)
+            count = n - 1 - r
+            start = arena[c_off + r]
+            if count <= 2:
+                value, _ = small_value(P, D, arena, m_off + r + 1, count, start)
+            else:
+                key = pack_key(arena[m_off + r + 1], arena[m_off + n - 1], arena[sm_off + r + 1], start)
+                slot = probe(keys, key)
+                if keys[slot] != key:
+                    for i in range(count):
+                        arena[child_off + i] = arena[m_off + r + 1 + i]
+                    g = sp
+                    f_off[g], f_n[g], f_t[g], f_key[g], f_phase[g] = child_off, count, start, key, INIT
+                    sp += 1
+                    pushed = True
+                    break
+                value = vals[slot]
+            total = f_partial[f] + value
+            if total < f_best[f]:
+                f_best[f], f_dec[f] = total, arena[m_off + r]
+            f_ci[f] += 1
+            f_phase[f] = NEED_L
+        if pushed:
+            continue
+        # node finished: remember its exact value (re-probe: descendants may have taken the slot)
+        if 2 * (used + 1) > keys.shape[0]:
+            keys, vals, decs = grow(keys, vals, decs)
+        slot = probe(keys, f_key[f])
+        if keys[slot] != f_key[f]:
+            used += 1
+        keys[slot], vals[slot], decs[slot] = f_key[f], f_best[f], f_dec[f]
+        sp -= 1
+    slot = probe(keys, root_key)
+    return True, vals[slot], keys, vals, decs, expansions
+
+
+@njit(cache=True)
+def rebuild(P, D, RK, keys, decs, root, t0):
+    """The optimal order (EDD positions) of ``root`` from t0, by replaying the stored decisions."""
+    n0 = root.shape[0]
+    out = np.zeros(n0, dtype=np.int64)
+    written = 0
+    # stack entries: kind (0 node given by a member list in `pool`, 1 emit one position), pool offset, count, t
+    cap = 3 * n0 + 8
+    s_kind = np.zeros(cap, dtype=np.int64)
+    s_off = np.zeros(cap, dtype=np.int64)
+    s_n = np.zeros(cap, dtype=np.int64)
+    s_t = np.zeros(cap, dtype=np.int64)
+    pool = np.zeros(n0 * (n0 + 1) // 2 + n0 + 8, dtype=np.int64)  # member lists along the current path
+    pool[:n0] = root
+    s_kind[0], s_off[0], s_n[0], s_t[0] = 0, 0, n0, t0
+    sp = 1
+    pool_top = n0
+    while sp > 0:
+        sp -= 1
+        kind, off, n, t = s_kind[sp], s_off[sp], s_n[sp], s_t[sp]
+        if kind == 1:
+            out[written] = off
+            written += 1
+            continue
+        if n <= 2:
+            _, swapped = small_value(P, D, pool, off, n, t)
+            if n == 2 and swapped == 1:
+                out[written], out[written + 1] = pool[off + 1], pool[off]
+            else:
+                for i in range(n):
+                    out[written + i] = pool[off + i]
+            written += n
+            continue
+        kk, top = 0, -1
+        for i in range(n):
+            if RK[pool[off + i]] > top:
+                top, kk = RK[pool[off + i]], i
+        key = pack_key(pool[off], pool[off + n - 1], top, t)
+        slot = probe(keys, key)
+        after = decs[slot]
+        r, clock = 0, t
+        for i in range(n):
+            clock += P[pool[off + i]]
+            if pool[off + i] == after:
+                r = i
+                break
+        # children lists are written past the pool top; LIFO order keeps them alive long enough
+        l_off = pool_top
+        c = 0
+        for i in range(r + 1):
+            if i != kk:
+                pool[l_off + c] = pool[off + i]
+                c += 1
+        b_off = l_off + c
+        for i in range(r + 1, n):
+            pool[b_off + i - r - 1] = pool[off + i]
+        pool_top = b_off + (n - 1 - r)
+        s_kind[sp], s_off[sp], s_n[sp], s_t[sp] = 0, b_off, n - 1 - r, clock
+        sp += 1
+        s_kind[sp], s_off[sp], s_n[sp], s_t[sp] = 1, pool[off + kk], 1, 0
+        sp += 1
+        s_kind[sp], s_off[sp], s_n[sp], s_t[sp] = 0, l_off, c, t
+        sp += 1
+    return out
