@@ -184,6 +184,55 @@ def convert(instance_path, output_path, problem, index):
     click.echo(f"{instance.name} ({instance.problem}) written to {output_path}")
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--method", "method_names", multiple=True, required=True, help="Registered method (repeatable).")
+@click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds per run.")
+@click.option("--threads", type=int, default=1, show_default=True, help="Threads per run.")
+@click.option("--seeds", type=int, default=1, show_default=True, help="Seeds 0..K-1 per instance and method.")
+@click.option("--jobs", type=int, default=1, show_default=True, help="Runs at once (local worker processes).")
+@click.option("--problem", default=None, help="Force the problem family of the files.")
+@click.option("--index", "index_spec", default=None, help="Instances of multi-instance files (OR-Library wt): 1-20,25.")
+@click.option("--param", "params", multiple=True, help="Method-specific option KEY=VALUE (repeatable).")
+@click.option("--scheduler", default=None, help="Dask scheduler address: run the sweep on a dask.distributed cluster.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Rows go here (.csv, or .parquet).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@friendly_errors
+def bench(paths, method_names, time_limit, threads, seeds, jobs, problem, index_spec, params, scheduler, out, quiet):
+    """Benchmark methods on the instances in PATHS (files, globs, folders); one row per run is
+    appended to --out as it finishes, and runs already there are skipped (resume)."""
+    from schedkit.bench.plan import parse_indices, plan_runs
+    from schedkit.bench.sweep import sweep
+
+    plan = plan_runs(list(paths), list(method_names), seeds=seeds, time_limit=time_limit, threads=threads,
+                     problem=problem, indices=parse_indices(index_spec), params=_parse_params(params))
+    summary = sweep(plan.runs, out, jobs=jobs, scheduler=scheduler, progress=not quiet)
+    if summary.dropped_torn_line:
+        click.echo(f"dropped a torn last line of {out}; its run was done again", err=True)
+    click.echo(f"{summary.planned} runs planned, {summary.already_done} already in {out}, {summary.ran} run now "
+               f"({summary.optimal} optimal, {summary.failed} failed)")
+
+
+@main.command()
+@click.argument("runs_path", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "latex", "csv"]), default="markdown", show_default=True)
+@click.option("--by", "by", multiple=True, help="Group by this column besides the method (repeatable) [default: instance_set].")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Also write a performance profile and primal gap over time (PNG/SVG/PDF).")
+@friendly_errors
+def report(runs_path, fmt, by, plot):
+    """Summarize a bench file: per method (and instance set) runs, optimal, gaps, deviation, runtimes, wins."""
+    from schedkit.bench.report import render, summarize
+    from schedkit.bench.store import read_runs
+
+    runs = read_runs(runs_path)
+    click.echo(render(summarize(runs, tuple(by) or ("instance_set",)), fmt))
+    if plot:
+        from schedkit.bench.profile import plot_profiles
+
+        click.echo(f"plot written to {plot_profiles(runs, plot)}", err=True)
+
+
 @main.command("methods")
 @click.option("--problem", default=None, help="Only the methods of this problem.")
 def methods_command(problem):
