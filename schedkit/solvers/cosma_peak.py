@@ -100,9 +100,20 @@ def peak_model(instance, weights: bool):
     return model, position, peak
 
 
+_CACHE: dict[tuple, PeakOutcome] = {}
+
+
 def min_peak_order(instance, weights: bool, *, time_limit: float | None = 10.0, threads: int = 1, seed: int = 0,
                    log: bool = False) -> PeakOutcome:
-    """The minimum-peak order found within ``time_limit`` and the proven lower bound."""
+    """The minimum-peak order found within ``time_limit`` and the proven lower bound (remembered per
+    instance, weights flag, limit and seed: the baselines and budgets ask for it repeatedly)."""
+    key = (id(instance), instance.name, weights, time_limit, threads, seed)
+    if key not in _CACHE:
+        _CACHE[key] = _min_peak_order(instance, weights, time_limit, threads, seed, log)
+    return _CACHE[key]
+
+
+def _min_peak_order(instance, weights, time_limit, threads, seed, log) -> PeakOutcome:
     started = time.perf_counter()
     given = list(range(instance.num_operators))
     greedy = greedy_min_peak_order(instance, weights)
