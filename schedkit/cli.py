@@ -78,9 +78,11 @@ def main():
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write the result JSON here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result JSON instead of the summary.")
 @click.option("--log", is_flag=True, help="Show the solver's log.")
+@click.option("--gantt", type=click.Path(dir_okay=False), default=None, callback=lambda ctx, param, value: _gantt_path(value),
+              help="Draw a Gantt chart: .html (interactive, plotly) or .png/.svg/.pdf (matplotlib).")
 @friendly_errors
 def solve(instance_path, problem, index, method, time_limit, threads, seed, warm_start, params, budget, weights,
-          output, as_json, log):
+          output, as_json, log, gantt):
     """Solve INSTANCE_PATH with a method; the result is validated before it is written."""
     from schedkit.bounds import lower_bound
     from schedkit.instances.values import best_known
@@ -98,6 +100,10 @@ def solve(instance_path, problem, index, method, time_limit, threads, seed, warm
     result = run(instance, method, options, warm_start=warm_start)
     if output:
         result.write(output)
+    if gantt:
+        from schedkit.plot import write_gantt
+
+        write_gantt(instance, result, gantt)
     if as_json:
         click.echo(result.to_json())
         return
@@ -116,10 +122,21 @@ def solve(instance_path, problem, index, method, time_limit, threads, seed, warm
         click.echo(f"  {kind}: {known.upper}")
     if output:
         click.echo(f"  result written to {output}")
+    if gantt:
+        click.echo(f"  Gantt chart written to {gantt}")
 
 
 def _show(value):
     return "-" if value is None else str(value)
+
+
+def _gantt_path(value):
+    """Refuse an unknown chart extension before solving, not after."""
+    from schedkit.plot.gantt import PICTURE_SUFFIXES
+
+    if value is not None and Path(value).suffix.lower() not in (".html", *PICTURE_SUFFIXES):
+        raise click.BadParameter(f"{value}: expected a .html (plotly) or .png/.svg/.pdf (matplotlib) file")
+    return value
 
 
 @main.command("validate")
