@@ -7,7 +7,10 @@ Shang, T'kindt & Della Croce (2021), as read in the shared notes ``papers/smtt.m
   ties to the largest d, then the largest id) and κ its EDD position;
 * F(S, t) = min over kept positions r ≥ κ of F(L_r, t) + T_k(C(r)) + F(B_r, C(r)) (section 4.2);
 * positions are filtered by rule 3 (C(r) ≤ max_{κ<i<r} d_[i] + p_[i] drops r ≥ κ+2) and rule 4
-  (strict running minimum on the left, ≤ its right neighbour), section 4.3;
+  (strict running minimum on the left, ≤ its right neighbour), section 4.3 (rules 1 and 2 were
+  tried too: on the 500-job grid they removed no node that rules 3 and 4 keep);
+* two closed forms end a node at once: EDD from t has no tardy job (value 0, EDD order), or every
+  job is tardy in every order (t + p_j ≥ d_j for all j: Σ C_j − Σ d_j, SPT is optimal);
 * only the single decomposition is used. Then every subproblem is "the jobs at EDD positions
   [first, last] whose rank in the (p, d, id) order is at most `top`", and (first, last, top, t)
   with `top` the largest rank present is an exact 63-bit memo key: no hashing of sets, no false hits.
@@ -27,6 +30,23 @@ KEY_BITS = 11  # positions and ranks below 2048; start times below 2**30
 MAX_JOBS = (1 << KEY_BITS) - 1
 MAX_TIME = (1 << 30) - 1
 INIT, NEED_L, NEED_B = 0, 1, 2
+EDD, SPT = -1, -2  # decisions of the closed-form nodes
+
+
+@njit(cache=True)
+def spt_value(P, D, RK, members, off, n, t, scratch):
+    """Σ max(0, C_j − d_j) of the members in SPT order (by rank) from t; the order goes to scratch."""
+    ranks = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        ranks[i] = RK[members[off + i]]
+    order = np.argsort(ranks)
+    clock, total = t, 0
+    for i in range(n):
+        job = members[off + order[i]]
+        scratch[i] = job
+        clock += P[job]
+        total += max(0, clock - D[job])
+    return total
 
 
 @njit(cache=True)
@@ -178,9 +198,19 @@ def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
             for i in range(n - 1, -1, -1):
                 running = max(running, RK[arena[m_off + i]])
                 arena[sm_off + i] = running
-            f_nc[f] = kept_positions(P, D, arena, m_off, n, kk, t, arena[c_off:c_off + n], arena[t_off:t_off + n],
-                                     arena[cand_off:cand_off + n])
             f_kk[f], f_ci[f], f_phase[f], f_best[f], f_dec[f] = kk, 0, NEED_L, big, -1
+            all_tardy = True
+            for i in range(n):
+                if t + P[arena[m_off + i]] < D[arena[m_off + i]]:
+                    all_tardy = False
+                    break
+            if all_tardy:
+                f_nc[f], f_best[f], f_dec[f] = 0, spt_value(P, D, RK, arena, m_off, n, t, arena[c_off:c_off + n]), SPT
+            else:
+                f_nc[f] = kept_positions(P, D, arena, m_off, n, kk, t, arena[c_off:c_off + n], arena[t_off:t_off + n],
+                                         arena[cand_off:cand_off + n])
+                if arena[t_off + kk] == 0:  # EDD from t has no tardy job
+                    f_nc[f], f_best[f], f_dec[f] = 0, 0, EDD
         kk = f_kk[f]
         k = arena[m_off + kk]
         pushed = False
@@ -292,6 +322,15 @@ def rebuild(P, D, RK, keys, decs, root, t0):
         key = pack_key(pool[off], pool[off + n - 1], top, t)
         slot = probe(keys, key)
         after = decs[slot]
+        if after == EDD:
+            for i in range(n):
+                out[written + i] = pool[off + i]
+            written += n
+            continue
+        if after == SPT:
+            spt_value(P, D, RK, pool, off, n, t, out[written:written + n])
+            written += n
+            continue
         r, clock = 0, t
         for i in range(n):
             clock += P[pool[off + i]]
