@@ -1,0 +1,158 @@
+"""COSMA: the replay validator on a hand-worked example (and broken copies of it), the methods
+against each other on random small graphs, budgets below M_R, and the command line."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import schedkit
+from schedkit import SolveOptions
+from schedkit.cli import main
+from schedkit.errors import SchedkitError
+from schedkit.instances.cosma import CosmaInstance
+from schedkit.instances.generate_cosma import generate_cosma
+from schedkit.registry import check_result
+from schedkit.result import Result
+
+GRAPHS = Path(__file__).resolve().parents[1] / "instances" / "cosma" / "graphs"
+
+# x → v0 → a; a → v1 → b; b → v2 → c; (a, c) → v3 → d.  Sizes 4, except d = 2 and a weight w (1) of v1.
+# M_R = 10 (v3). Live bytes at step 2 are a + b + c = 12, so at capacity 10 the gap of a from
+# step 1 to 3 must break: one spill and one reload of a, traffic 8. At capacity 12 traffic is 0.
+EXAMPLE = CosmaInstance(
+    name="example", sizes=(4, 4, 4, 4, 2, 1), kinds=("input", "activation", "activation", "activation", "output", "weight"),
+    inputs=((0,), (1, 5), (2,), (1, 3)), outputs=((1,), (2,), (3,), (4,)),
+)
+ROWS = [  # tensor, start, end, address
+    {"tensor": 0, "start": 0, "end": 0, "address": 4},
+    {"tensor": 1, "start": 0, "end": 1, "address": 0},
+    {"tensor": 2, "start": 1, "end": 2, "address": 4},
+    {"tensor": 3, "start": 2, "end": 3, "address": 0},
+    {"tensor": 1, "start": 3, "end": 3, "address": 4},
+    {"tensor": 4, "start": 3, "end": 3, "address": 8},
+]
+EXTRA = {"capacity": 10, "weights": False, "order": [0, 1, 2, 3]}
+
+
+def _result(rows=ROWS, extra=EXTRA, objective=8):
+    return Result("cosma", "example", "test", "feasible", objective=objective, schedule=copy.deepcopy(rows),
+                  extra=copy.deepcopy(extra))
+
+
+def test_hand_worked_example():
+    assert (EXAMPLE.m_r(), EXAMPLE.peak()) == (10, 12)
+    report = schedkit.validate(EXAMPLE, _result())
+    assert report.ok, report.violations
+    assert report.objective == 8
+    check_result(EXAMPLE, _result())
+    for method in ("cosma/fs", "cosma/fs-box", "cosma/fs-mip", "cosma/greedy"):
+        assert schedkit.solve(EXAMPLE, method, SolveOptions(params={"budget": 10})).objective == 8
+        assert schedkit.solve(EXAMPLE, method, SolveOptions(params={"budget": 12})).objective == 0
+
+
+def _broken(change):
+    rows, extra = copy.deepcopy(ROWS), copy.deepcopy(EXTRA)
+    change(rows, extra)
+    return _result(rows, extra)
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    (lambda r, e: r[4].update(address=0), "address_overlap"),
+    (lambda r, e: r[5].update(address=9), "capacity"),
+    (lambda r, e: r.pop(2), "not_resident"),
+    (lambda r, e: r[1].update(start=1), "production"),
+    (lambda r, e: r[4].update(start=1), "episode_overlap"),
+    (lambda r, e: e.update(order=[1, 0, 2, 3]), "precedence"),
+    (lambda r, e: e.update(order=[0, 1, 2]), "order"),
+    (lambda r, e: r.append({"tensor": 5, "start": 1, "end": 1, "address": 9}), "untracked"),
+    (lambda r, e: r[0].update(end=4), "steps"),
+    (lambda r, e: r[0].update(address="4"), "format"),
+])
+def test_validator_catches_broken_results(change, code):
+    report = schedkit.validate(EXAMPLE, _broken(change))
+    assert code in report.codes(), report.violations
+    with pytest.raises(SchedkitError):
+        check_result(EXAMPLE, _broken(change))
+
+
+def test_wrong_objective_is_caught():
+    with pytest.raises(SchedkitError, match="objective 0"):
+        check_result(EXAMPLE, _result(objective=0))
+
+
+def test_input_reload_costs_its_size_only():
+    rows = [*ROWS, {"tensor": 0, "start": 2, "end": 2, "address": 8}]  # a pointless reload of input x
+    report = schedkit.validate(EXAMPLE, _result(rows, {**EXTRA, "capacity": 12}))
+    assert report.ok and report.objective == 8 + 4
+
+
+def test_budget_below_m_r_is_infeasible_naming_the_operator():
+    for method in ("cosma/fs", "cosma/greedy-given-belady"):
+        result = schedkit.solve(EXAMPLE, method, SolveOptions(params={"budget": 9}))
+        assert result.status == "infeasible" and result.objective is None
+        assert "operator 3" in result.extra["reason"] and "10 B" in result.extra["reason"]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(["ws", "er", "ba"]), nodes=st.integers(5, 8), ops=st.integers(1, 2),
+       seed=st.integers(0, 10_000), fraction=st.floats(0, 1), weights=st.booleans())
+def test_episode_models_agree_on_random_graphs(kind, nodes, ops, seed, fraction, weights):
+    """The two-stage CP-SAT model, the single box model and the MIP prove the same optimum; every
+    baseline is feasible and no better."""
+    instance = generate_cosma(kind, nodes, seed, ops_per_node=ops, k=2, m=2, p=0.5)
+    m_r, peak = instance.m_r(weights), instance.peak(None, weights)
+    capacity = m_r + int(fraction * (peak - m_r))
+    options = SolveOptions(time_limit=30, threads=1, params={"budget": capacity, "weights": weights})
+    values = {}
+    for method in ("cosma/fs", "cosma/fs-box", "cosma/fs-mip"):
+        result = schedkit.solve(instance, method, options)  # solve() validates the replay
+        assert result.status == "optimal", (method, result.termination)
+        values[method] = result.objective
+    assert len(set(values.values())) == 1, values
+    if capacity >= peak:
+        assert values["cosma/fs"] == 0
+    for method in ("cosma/greedy-given-belady", "cosma/greedy-given-bytes"):
+        result = schedkit.solve(instance, method, options)
+        assert result.objective >= values["cosma/fs"]
+
+
+@pytest.mark.parametrize(("name", "weights", "budget", "optimum"), [
+    ("resnet50", True, "M_R", 602112),
+    ("bert_l12_encoder", False, "M_R", 10223616),
+])
+def test_fixed_schedule_optimum_on_shipped_graphs_two_models(name, weights, budget, optimum):
+    """The two-stage model and the single box model agree on shipped graphs with traffic."""
+    instance = schedkit.load(GRAPHS / f"{name}.json")
+    options = SolveOptions(time_limit=60, threads=2, params={"budget": budget, "weights": weights})
+    for method in ("cosma/fs", "cosma/fs-box"):
+        result = schedkit.solve(instance, method, options)
+        assert (result.status, result.objective) == ("optimal", optimum), method
+
+
+def test_min_peak_order_reaches_zero_traffic_at_its_peak():
+    instance = generate_cosma("ws", 16, 1, ops_per_node=2)
+    result = schedkit.solve(instance, "cosma/peak", SolveOptions(time_limit=20, threads=1))
+    assert result.objective == 0
+    assert instance.m_r() <= result.extra["peak"] <= instance.peak()
+    assert result.extra["capacity"] == result.extra["peak"]
+
+
+def test_cli_solve_and_validate(tmp_path):
+    runner = CliRunner()
+    graph = GRAPHS / "densenet121.json"
+    out = tmp_path / "r.json"
+    solved = runner.invoke(main, ["solve", str(graph), "--problem", "cosma", "--budget", "M_R", "--weights",
+                                  "--method", "cosma/fs", "--output", str(out)])
+    assert solved.exit_code == 0, solved.output
+    data = json.loads(out.read_text())
+    assert data["capacity"] == 1606144 and data["weights"] is True and data["order"] == list(range(431))
+    assert {"tensor", "start", "end", "address"} == set(data["schedule"][0])
+    checked = runner.invoke(main, ["validate", str(graph), str(out)])
+    assert checked.exit_code == 0, checked.output
+    below = runner.invoke(main, ["solve", str(graph), "--budget", "1000", "--method", "cosma/fs"])
+    assert below.exit_code == 0 and "infeasible" in below.output
