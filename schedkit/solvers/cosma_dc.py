@@ -1,0 +1,204 @@
+"""Joint scheduling for COSMA: change the operator order, then solve the fixed order exactly.
+
+``cosma/dc`` is a divide-and-conquer reconstruction (research notes §3; the paper's §IV rules were
+not retrievable): start from the better (by exact fixed-schedule traffic) of the given and the
+minimum-peak order; cut it into segments of at most ``window`` operators where few bytes cross;
+re-order the operators of each segment whose live bytes exceed the capacity with CP-SAT (positions,
+precedences, the tensors crossing the segment's boundaries as fixed load), minimizing the bytes
+above capacity summed over the segment's steps; stitch, solve the new order exactly with the
+episode model (``cosma.fs``) and keep it when its traffic is no worse. Then shift the cuts by half
+a window and repeat while time remains ("improve across cuts").
+
+``cosma/free`` runs the same re-ordering model over the whole order at once (one segment) for graphs
+of up to 120 operators, windows of 120 beyond, and then the same improvement passes.
+
+The re-ordering model counts bytes, not addresses or spills: it is a heuristic for the order. Every
+returned result is an exact fixed-schedule optimum of the order it reports, with that order's proof
+status dropped to ``feasible`` (no bound holds over all orders but the byte-count one, not computed).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from ortools.sat.python import cp_model
+
+from schedkit.registry import register
+from schedkit.result import FEASIBLE, Result
+from schedkit.solvers.cosma_common import below_m_r, cosma_extra, resolve_capacity
+from schedkit.solvers.cosma_fs import solve_fixed
+from schedkit.solvers.cosma_peak import min_peak_order
+from schedkit.solvers.cpsat import run_cpsat
+
+FREE_MAX_OPS = 120  # the re-ordering model has operators × steps reified booleans
+
+
+def segment_model(instance, order, first: int, last: int, capacity: int, weights: bool):
+    """Re-order ``order[first:last]``: returns (model, position vars by operator, excess) or None
+    when the segment never exceeds the capacity."""
+    segment = order[first:last]
+    width = len(segment)
+    position_of = {v: s for s, v in enumerate(order)}
+    inside = set(segment)
+    tracked = instance.tracked(weights)
+    model = cp_model.CpModel()
+    position = {v: model.NewIntVar(0, width - 1, f"position_{v}") for v in segment}
+    model.AddAllDifferent(list(position.values()))
+    for v in segment:
+        for t in instance.inputs[v]:
+            u = instance.producer[t]
+            if u in inside:
+                model.Add(position[u] < position[v])
+    background = 0
+    live_terms: list[list] = [[] for _ in range(width)]
+    for t in range(instance.num_tensors):
+        if not tracked[t]:
+            continue
+        events = list(instance.consumers[t]) + ([instance.producer[t]] if instance.producer[t] is not None else [])
+        before = any(position_of[v] < first for v in events)
+        after = any(position_of[v] >= last for v in events)
+        local = [position[v] for v in events if v in inside]
+        if not local:
+            if before and after:
+                background += instance.sizes[t]
+            continue
+        for s in range(width):
+            starts_by = True if before else _reified(model, local, s, "le")
+            ends_after = True if after else _reified(model, local, s, "ge")
+            if starts_by is True and ends_after is True:
+                live_terms[s].append(instance.sizes[t])
+                continue
+            live = model.NewBoolVar(f"live_{t}_{s}")
+            conditions = [c for c in (starts_by, ends_after) if c is not True]
+            model.AddBoolOr([c.Not() for c in conditions] + [live])
+            live_terms[s].append(instance.sizes[t] * live)
+    excess = []
+    for s in range(width):
+        over = model.NewIntVar(0, sum(instance.sizes), f"excess_{s}")
+        model.Add(over >= background + sum(live_terms[s]) - capacity)
+        excess.append(over)
+    model.Minimize(sum(excess))
+    return model, position, excess
+
+
+def _reified(model, local, s: int, sense: str):
+    """A BoolVar true when some local event is at ≤ s ("le") / ≥ s ("ge")."""
+    flags = []
+    for x in local:
+        flag = model.NewBoolVar("")
+        if sense == "le":
+            model.Add(x <= s).OnlyEnforceIf(flag)
+            model.Add(x > s).OnlyEnforceIf(flag.Not())
+        else:
+            model.Add(x >= s).OnlyEnforceIf(flag)
+            model.Add(x < s).OnlyEnforceIf(flag.Not())
+        flags.append(flag)
+    if len(flags) == 1:
+        return flags[0]
+    any_flag = model.NewBoolVar("")
+    model.AddMaxEquality(any_flag, flags)
+    return any_flag
+
+
+def cut_points(instance, order, window: int, weights: bool, offset: int = 0) -> list[int]:
+    """Segment boundaries: each segment ends, within its last half window, where the fewest live
+    bytes cross from one step to the next."""
+    live = instance.live_bytes(order, weights)
+    m = len(order)
+    cuts, cursor = [0], 0
+    if offset:
+        cuts.append(min(offset, m))
+        cursor = min(offset, m)
+    while cursor + window < m:
+        low, high = cursor + max(1, window // 2), cursor + window
+        cut = min(range(low, high + 1), key=lambda s: (live[s - 1] if s > 0 else 0, -s))
+        cuts.append(cut)
+        cursor = cut
+    if cuts[-1] != m:
+        cuts.append(m)
+    return cuts
+
+
+def improve_order(instance, order, capacity, weights, *, window, deadline, threads, seed, segment_limit, log=False,
+                  started=None):
+    """Passes of segment re-ordering, each accepted when the exact fixed-order traffic does not
+    grow. Returns (order, FixedOutcome of that order, trace of (seconds, traffic))."""
+    started = time.perf_counter() if started is None else started
+    best = solve_fixed(instance, order, capacity, weights, time_limit=max(1.0, deadline - time.perf_counter()),
+                       threads=threads, seed=seed)
+    trace = [(time.perf_counter() - started, best.objective)]
+    offsets = [0, window // 2, window // 3, 2 * window // 3]
+    for offset in offsets:
+        improved = False
+        cuts = cut_points(instance, order, window, weights, offset)
+        for first, last in itertools.pairwise(cuts):
+            if time.perf_counter() >= deadline:
+                return order, best, trace
+            if last - first < 2:
+                continue
+            live = instance.live_bytes(order, weights)
+            if max(live[first:last]) <= capacity:
+                continue
+            built = segment_model(instance, order, first, last, capacity, weights)
+            model, position, _ = built
+            hints = {position[v]: s for s, v in enumerate(order[first:last])}
+            limit = min(segment_limit, max(0.1, deadline - time.perf_counter()))
+            outcome = run_cpsat(model, time_limit=limit, threads=threads, seed=seed, hints=hints, log=log)
+            if not outcome.has_solution:
+                continue
+            segment = sorted(order[first:last], key=lambda v: outcome.solver.Value(position[v]))
+            if segment == order[first:last]:
+                continue
+            candidate = order[:first] + segment + order[last:]
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0.2:
+                return order, best, trace
+            result = solve_fixed(instance, candidate, capacity, weights, time_limit=remaining, threads=threads, seed=seed)
+            if result.objective is not None and result.objective <= best.objective:
+                improved = improved or result.objective < best.objective
+                order, best = candidate, result
+                trace.append((time.perf_counter() - started, best.objective))
+        if not improved and offset != 0 and time.perf_counter() >= deadline:
+            break
+    return order, best, trace
+
+
+def _joint(instance, options, method: str, window: int) -> Result:
+    started = time.perf_counter()
+    capacity, weights = resolve_capacity(instance, options)
+    infeasible = below_m_r(instance, method, capacity, weights)
+    if infeasible:
+        return infeasible
+    time_limit = options.time_limit if options.time_limit is not None else 120.0
+    deadline = started + time_limit
+    given = list(range(instance.num_operators))
+    peak_order = min_peak_order(instance, weights, time_limit=min(10.0, time_limit / 6), threads=options.threads,
+                                seed=options.seed).order
+    starts = []
+    for order in (given, peak_order):
+        outcome = solve_fixed(instance, order, capacity, weights, time_limit=max(1.0, (deadline - time.perf_counter()) / 4),
+                              threads=options.threads, seed=options.seed)
+        starts.append((outcome.objective, order))
+    _, start_order = min(starts, key=lambda s: s[0])
+    order, best, trace = improve_order(instance, list(start_order), capacity, weights, window=window, deadline=deadline,
+                                       threads=options.threads, seed=options.seed,
+                                       segment_limit=float(options.params.get("segment_time_limit", 4.0)), log=options.log,
+                                       started=started)
+    extra = {**cosma_extra(capacity, weights, order), "start_traffic": {"given": starts[0][0], "minpeak": starts[1][0]}}
+    return Result(instance.problem, instance.name, method, FEASIBLE, objective=best.objective, bound=None,
+                  runtime_s=time.perf_counter() - started, schedule=best.rows, trace=trace,
+                  termination="time_limit" if time.perf_counter() >= deadline else "heuristic", extra=extra)
+
+
+@register("cosma/dc", ("cosma",), "heuristic",
+          "Divide and conquer: re-order segments cut where few bytes cross (CP-SAT), exact fixed-order traffic per order")
+def run_dc(instance, options) -> Result:
+    return _joint(instance, options, "cosma/dc", int(options.params.get("window", 40)))
+
+
+@register("cosma/free", ("cosma",), "heuristic",
+          "Free schedule: one CP-SAT re-ordering model over the whole order (byte count; windows of 120 ops beyond), "
+          "then exact fixed-order traffic")
+def run_free(instance, options) -> Result:
+    return _joint(instance, options, "cosma/free", int(options.params.get("window", min(instance.num_operators, FREE_MAX_OPS))))
