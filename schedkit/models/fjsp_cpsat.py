@@ -73,11 +73,13 @@ class _Presences(dict):
 
 
 def build_fjsp_cpsat(instance, operations=None, job_release=None, machine_available=None, restrict=None,
-                     lower_bound: int = 0, redundant: bool = True) -> FJSPCpModel:
+                     lower_bound: int = 0, redundant: bool = True, end_weight: int = 0) -> FJSPCpModel:
     """The model of ``operations`` (default: all), minimizing their makespan.
 
     ``job_release[j]``: earliest start of the job's first modelled operation; ``machine_available[m]``:
     no modelled operation starts on m before it; ``restrict[(j, o)]``: the only machine allowed.
+    ``end_weight`` > 0 minimizes end_weight × makespan + Σ ends instead: a window's makespan alone
+    leaves the operations off its critical path anywhere and on any machine, which the next windows pay for.
     """
     model = cp_model.CpModel()
     if operations is None:
@@ -154,5 +156,8 @@ def build_fjsp_cpsat(instance, operations=None, job_release=None, machine_availa
         model.AddCumulative(main_intervals, [1] * len(main_intervals), len(used))
         # energy: all the work fits on the used machines between the earliest availability and the makespan
         model.Add(sum(durations) <= len(used) * (makespan - min(available[m] for m in used)))
-    model.Minimize(makespan)
+    if end_weight > 0:
+        model.Minimize(end_weight * makespan + sum(ends.values()))
+    else:
+        model.Minimize(makespan)
     return FJSPCpModel(model, list(operations), starts, ends, presences, makespan)

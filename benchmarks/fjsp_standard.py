@@ -1,0 +1,65 @@
+"""FJSP standard sets: Brandimarte mk01–10 and Hurink edata/rdata, one method at a fixed time limit.
+
+Prints one row per instance (makespan, lower bound, best known, deviation, time) and the sums /
+mean deviations; ``--csv`` writes the rows. Example (the RESULTS.md run):
+
+    python benchmarks/fjsp_standard.py --set mk --time-limit 30 --threads 2
+    python benchmarks/fjsp_standard.py --set edata --set rdata --every 4 --time-limit 10 --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from schedkit import load
+from schedkit.instances.values import best_known
+from schedkit.registry import SolveOptions, solve
+from schedkit.solvers.fjsp_bound import fjsp_lower_bound
+
+ROOT = Path(__file__).resolve().parents[1] / "instances" / "fjsp"
+SETS = {
+    "mk": [ROOT / "Brandimarte1993" / f"mk{i:02d}.txt" for i in range(1, 11)],
+    "edata": [ROOT / "HurinkJurischThole1994" / "edata" / f"la{i:02d}.txt" for i in range(1, 41)],
+    "rdata": [ROOT / "HurinkJurischThole1994" / "rdata" / f"la{i:02d}.txt" for i in range(1, 41)],
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="sets", action="append", choices=sorted(SETS), required=True)
+    parser.add_argument("--method", default="fjsp/cpsat")
+    parser.add_argument("--time-limit", type=float, default=30)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--every", type=int, default=1, help="take every k-th instance of each set")
+    parser.add_argument("--csv", default=None)
+    args = parser.parse_args()
+    rows = []
+    for name in args.sets:
+        for path in SETS[name][:: args.every]:
+            instance = load(path)
+            started = time.perf_counter()
+            result = solve(instance, args.method, SolveOptions(time_limit=args.time_limit, threads=args.threads))
+            known = best_known(instance.problem, instance.name)
+            row = {"set": name, "instance": instance.name, "method": args.method, "makespan": result.objective,
+                   "status": result.status, "lower_bound": max(result.bound or 0, fjsp_lower_bound(instance)),
+                   "best_known": known.upper, "dev_pct": 100 * (result.objective - known.upper) / known.upper,
+                   "time_s": round(time.perf_counter() - started, 2)}
+            rows.append(row)
+            print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
+    table = pd.DataFrame(rows)
+    summary = table.groupby("set").agg(instances=("instance", "count"), makespan_sum=("makespan", "sum"),
+                                       best_known_sum=("best_known", "sum"), mean_dev_pct=("dev_pct", "mean"),
+                                       optimal=("status", lambda s: int((s == "optimal").sum())),
+                                       time_s=("time_s", "sum"))
+    print(table.to_markdown(index=False, floatfmt=".2f"))
+    print(summary.to_markdown(floatfmt=".2f"))
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+
+
+if __name__ == "__main__":
+    main()
