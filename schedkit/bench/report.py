@@ -4,6 +4,8 @@ runtime, and wins against the other methods on the same instances."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from schedkit.bench.worker import FAILED
@@ -59,7 +61,14 @@ def summarize(runs: pd.DataFrame, by: tuple[str, ...] = ("instance_set",)) -> pd
         "wins": grouped["win"].sum().astype(int),
         "best": grouped["best"].sum().astype(int),
     })
-    return table.reset_index()
+    table = table.reset_index()
+    order = sorted(range(len(table)), key=lambda i: [_natural(table.at[i, k]) for k in keys])
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _natural(value) -> list:
+    """j301_2 before j301_10."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", str(value))]
 
 
 def render(table: pd.DataFrame, fmt: str = "markdown") -> str:
