@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from schedkit.heuristics.fjsp_dispatch import best_dispatch
+from schedkit.heuristics.fjsp_improve import makespan
 from schedkit.models.fjsp_cpsat import build_fjsp_cpsat
 from schedkit.registry import SolveOptions, register
 from schedkit.solvers.common import outcome_result
@@ -19,15 +22,19 @@ def fjsp_hints(built, instance, schedule: list[dict]) -> dict:
           "CP-SAT: optional intervals per eligible machine, no-overlap, redundant cumulative, LP bound; "
           "hinted by the best dispatching rule (param hint=false to start cold)")
 def run_fjsp_cpsat(instance, options: SolveOptions):
+    started = time.perf_counter()
     lower = fjsp_lower_bound(instance)
     built = build_fjsp_cpsat(instance, lower_bound=lower)
     warm = options.warm_start
     if warm is None and options.params.get("hint", True):
         warm, _ = best_dispatch(instance)
-    outcome = run_cpsat(built.model, time_limit=options.time_limit, threads=options.threads, seed=options.seed,
+    limit = None if options.time_limit is None else max(0.1, options.time_limit - (time.perf_counter() - started))
+    outcome = run_cpsat(built.model, time_limit=limit, threads=options.threads, seed=options.seed,
                         hints=built.hints(warm or []), log=options.log,
                         fix_hints=options.params.get("fix_hints", False))
     schedule = built.decode(outcome.solver.Value, instance) if outcome.has_solution else None
+    if schedule is None and warm and outcome.status != "infeasible":
+        schedule, outcome.objective, outcome.status = warm, makespan(warm), "feasible"  # the hint still holds
     result = outcome_result(instance, "fjsp/cpsat", outcome, schedule)
     if result.objective is not None:
         result.bound = min(result.objective, max(result.bound or 0, lower))

@@ -124,7 +124,7 @@ def rolling_horizon(instance, options: SolveOptions, pruning: bool) -> tuple[lis
     total = options.time_limit
     stall = float(params.get("stall", 1.0 if total is not None else 3.0))
     check_every = int(params.get("check_every", 5))
-    rule = FixingRule(share=float(params.get("fix_share", 0.5)))
+    rule = FixingRule(share=float(params.get("fix_share", 0.3)))
     end_weight = int(params.get("end_weight", 0))
     order = rho_order(instance, options.seed)
     n = len(order)
@@ -221,6 +221,6 @@ def run_plain_rho(instance, options: SolveOptions):
 
 @register("fjsp/rho-cp", ("fjsp", "jssp"), "model",
           "rolling horizon with critical-path pruning: fix the machine of high-slack overlapping operations "
-          "(params fix_share=0.5, check_every=5)")
+          "(params fix_share=0.3, check_every=5)")
 def run_pruned_rho(instance, options: SolveOptions):
     return run_rho(instance, options, "fjsp/rho-cp", pruning=True)
