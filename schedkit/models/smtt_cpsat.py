@@ -16,7 +16,7 @@ class SMTTCpModel:
 
 
 def build_smtt_cpsat(instance) -> SMTTCpModel:
-    """Intervals [S_j, S_j + p_j) in [0, sum p], NoOverlap, T_j >= C_j - d_j, minimize sum w_j T_j.
+    """Intervals [S_j, S_j + p_j) in [0, sum p], NoOverlap, T_j = max(0, C_j - d_j), minimize sum w_j T_j.
 
     All jobs end by sum p, so with NoOverlap the machine never idles (a redundant fact the
     domains already carry).
@@ -29,7 +29,9 @@ def build_smtt_cpsat(instance) -> SMTTCpModel:
         end = model.NewIntVar(instance.p[j], horizon, f"C{j}")
         intervals.append(model.NewIntervalVar(start, instance.p[j], end, f"job{j}"))
         late = model.NewIntVar(0, max(0, horizon - instance.d[j]), f"T{j}")
-        model.Add(late >= end - instance.d[j])
+        # equality, not ≥: with T_j ≥ C_j − d_j alone a feasible (non-optimal) solution may carry
+        # slack in T_j, and its objective would then differ from the schedule's
+        model.AddMaxEquality(late, [0, end - instance.d[j]])
         starts.append(start)
         ends.append(end)
         tardiness.append(late)
