@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -95,6 +96,32 @@ def test_a_run_past_its_kill_time_is_killed_and_recorded(tmp_path):
     assert time.perf_counter() - started < 15
     row = next(csv.DictReader(out.open()))
     assert summary.failed == 1 and row["status"] == "failed" and row["error"].startswith("timeout")
+
+
+def test_a_worker_that_dies_is_a_failed_row_and_the_others_go_on(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "runs.csv"
+    long_run = plan_runs([str(ROOT / "instances" / "rcpsp" / "j120" / "j1201_1.sm")], ["rcpsp/cpsat"], time_limit=60).runs
+    runs = long_run + plan_runs(FIRST[:1], ["rcpsp/cpsat"], time_limit=20).runs
+    outcome = {}
+    sweeping = threading.Thread(target=lambda: outcome.update(summary=sweep(runs, out, jobs=1, progress=False)))
+    sweeping.start()
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and time.monotonic() < deadline:
+        # the run's process is forked by the pool's forkserver, a child of this process
+        servers = [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
+        for server in servers:
+            for worker in server.children():
+                worker.kill()  # as the OOM killer would
+                killed = worker.pid
+        time.sleep(0.05)
+    sweeping.join(timeout=120)
+    assert killed is not None and not sweeping.is_alive()
+    rows = {row["key"]: row for row in csv.DictReader(out.open())}
+    assert rows[long_run[0].key]["status"] == "failed"
+    assert rows[long_run[0].key]["error"] == f"crashed: worker process exited with code {-signal.SIGKILL}"
+    assert rows[runs[1].key]["status"] == "optimal" and outcome["summary"].failed == 1
 
 
 def test_unsupported_output_and_missing_pyarrow_give_clear_errors(tmp_path):

@@ -113,7 +113,8 @@ def read_runs(path: str | Path) -> pd.DataFrame:
     if path.suffix.lower() == ".parquet":
         _require_pyarrow(path)
         frame = pd.read_parquet(path)
-        for column in ("objective", "bound", "best_known", "gap", "deviation", "runtime_s", "wall_s", "seed"):
+        for column in ("objective", "bound", "best_known", "gap", "deviation", "runtime_s", "wall_s", "seed", "time_limit",
+                       "threads", "index"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
         frame["valid"] = frame["valid"].astype(str) == "True"
         return frame
