@@ -1,0 +1,55 @@
+"""PyJobShop (OR-Tools backend) on the same FJSP files, for the side-by-side rows of RESULTS.md.
+
+PyJobShop is a reference library, not a schedkit dependency: run this script with the Python of a
+separate environment where ``pip install pyjobshop`` was done. It needs nothing from schedkit.
+
+    <venv>/bin/python benchmarks/fjsp_pyjobshop.py --set mk --time-limit 30 --workers 2
+    <venv>/bin/python benchmarks/fjsp_pyjobshop.py --set edata --set rdata --every 4 --time-limit 10 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from pathlib import Path
+
+import pyjobshop
+
+ROOT = Path(__file__).resolve().parents[1] / "instances" / "fjsp"
+SETS = {
+    "mk": [ROOT / "Brandimarte1993" / f"mk{i:02d}.txt" for i in range(1, 11)],
+    "edata": [ROOT / "HurinkJurischThole1994" / "edata" / f"la{i:02d}.txt" for i in range(1, 41)],
+    "rdata": [ROOT / "HurinkJurischThole1994" / "rdata" / f"la{i:02d}.txt" for i in range(1, 41)],
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="sets", action="append", choices=sorted(SETS), required=True)
+    parser.add_argument("--time-limit", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--every", type=int, default=1)
+    parser.add_argument("--csv", default=None)
+    args = parser.parse_args()
+    rows = []
+    for name in args.sets:
+        for path in SETS[name][:: args.every]:
+            data = pyjobshop.read(path)
+            started = time.perf_counter()
+            result = pyjobshop.solve(data, time_limit=args.time_limit, num_workers=args.workers)
+            instance = path.stem if name == "mk" else f"{path.stem}_{name}"
+            row = {"set": name, "instance": instance, "method": "pyjobshop (OR-Tools)",
+                   "makespan": round(result.objective), "status": result.status.value,
+                   "time_s": round(time.perf_counter() - started, 2)}
+            rows.append(row)
+            print(row, flush=True)
+    if args.csv:
+        with open(args.csv, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()
