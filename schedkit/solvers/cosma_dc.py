@@ -82,6 +82,85 @@ def segment_model(instance, order, first: int, last: int, capacity: int, weights
     return model, position, excess
 
 
+def segment_residency_model(instance, order, first: int, last: int, capacity: int, weights: bool):
+    """Re-order ``order[first:last]`` with residency and reload costs (a byte-count relaxation of
+    the episode model over a free order inside the segment).
+
+    x[v, s]: operator v at segment step s (one per step, precedences through positions); r[a, s]:
+    tensor a resident at s, forced at its events; Σ size·r ≤ capacity − bytes crossing the segment
+    untouched. Every rise of r after the first presence is a reload (size), a produced tensor with
+    any reload also pays its spill (size); a tensor needed after the segment and not resident at its
+    end pays one reload (and spill). Tensors live at the segment's start are taken as resident.
+    Returns (model, position vars by operator)."""
+    segment = order[first:last]
+    width = len(segment)
+    position_of = {v: s for s, v in enumerate(order)}
+    inside = set(segment)
+    tracked = instance.tracked(weights)
+    model = cp_model.CpModel()
+    x = {(v, s): model.NewBoolVar(f"x_{v}_{s}") for v in segment for s in range(width)}
+    position = {}
+    for v in segment:
+        model.AddExactlyOne(x[v, s] for s in range(width))
+        position[v] = model.NewIntVar(0, width - 1, f"position_{v}")
+        model.Add(position[v] == sum(s * x[v, s] for s in range(width)))
+    for s in range(width):
+        model.AddExactlyOne(x[v, s] for v in segment)
+    for v in segment:
+        for t in instance.inputs[v]:
+            u = instance.producer[t]
+            if u in inside:
+                model.Add(position[u] < position[v])
+    background = 0
+    load: list[list] = [[] for _ in range(width)]
+    cost = []
+    for a in range(instance.num_tensors):
+        if not tracked[a]:
+            continue
+        events = list(instance.consumers[a]) + ([instance.producer[a]] if instance.producer[a] is not None else [])
+        before = any(position_of[v] < first for v in events)
+        after = any(position_of[v] >= last for v in events)
+        local = [v for v in events if v in inside]
+        if not local:
+            if before and after:
+                background += instance.sizes[a]
+            continue
+        size = instance.sizes[a]
+        producer = instance.producer[a]
+        resident = [model.NewBoolVar(f"r_{a}_{s}") for s in range(width)]
+        for s in range(width):
+            for v in local:
+                model.AddImplication(x[v, s], resident[s])
+            if producer in inside:  # not before its production
+                model.Add(resident[s] <= sum(x[producer, k] for k in range(s + 1)))
+            if not after:  # not after its last event in the segment (no use for it)
+                model.Add(resident[s] <= sum(x[v, k] for v in local for k in range(s, width)))
+            load[s].append(size * resident[s])
+        rises = []
+        previous = 1 if before else 0
+        for s in range(width):
+            rise = model.NewBoolVar(f"rise_{a}_{s}")
+            model.Add(rise >= resident[s] - previous)
+            rises.append(rise)
+            previous = resident[s]
+        if after:
+            tail = model.NewBoolVar(f"tail_{a}")
+            model.Add(tail >= 1 - resident[width - 1])
+            rises.append(tail)
+        free_rises = 0 if before else 1
+        reloads = model.NewIntVar(0, len(rises), f"reloads_{a}")
+        model.Add(reloads >= sum(rises) - free_rises)
+        cost.append(size * reloads)
+        if producer is not None:
+            spilled = model.NewBoolVar(f"spilled_{a}")
+            model.Add(reloads <= len(rises) * spilled)
+            cost.append(size * spilled)
+    for s in range(width):
+        model.Add(sum(load[s]) <= max(0, capacity - background))
+    model.Minimize(sum(cost))
+    return model, position
+
+
 def _reified(model, local, s: int, sense: str):
     """A BoolVar true when some local event is at ≤ s ("le") / ≥ s ("ge")."""
     flags = []
@@ -121,7 +200,7 @@ def cut_points(instance, order, window: int, weights: bool, offset: int = 0) -> 
 
 
 def improve_order(instance, order, capacity, weights, *, window, deadline, threads, seed, segment_limit, log=False,
-                  started=None):
+                  started=None, segment_kind="residency"):
     """Passes of segment re-ordering, each accepted when the exact fixed-order traffic does not
     grow. Returns (order, FixedOutcome of that order, trace of (seconds, traffic))."""
     started = time.perf_counter() if started is None else started
@@ -140,8 +219,10 @@ def improve_order(instance, order, capacity, weights, *, window, deadline, threa
             live = instance.live_bytes(order, weights)
             if max(live[first:last]) <= capacity:
                 continue
-            built = segment_model(instance, order, first, last, capacity, weights)
-            model, position, _ = built
+            if segment_kind == "residency":
+                model, position = segment_residency_model(instance, order, first, last, capacity, weights)
+            else:
+                model, position, _ = segment_model(instance, order, first, last, capacity, weights)
             hints = {position[v]: s for s, v in enumerate(order[first:last])}
             limit = min(segment_limit, max(0.1, deadline - time.perf_counter()))
             outcome = run_cpsat(model, time_limit=limit, threads=threads, seed=seed, hints=hints, log=log)
@@ -184,7 +265,7 @@ def _joint(instance, options, method: str, window: int) -> Result:
     order, best, trace = improve_order(instance, list(start_order), capacity, weights, window=window, deadline=deadline,
                                        threads=options.threads, seed=options.seed,
                                        segment_limit=float(options.params.get("segment_time_limit", 4.0)), log=options.log,
-                                       started=started)
+                                       started=started, segment_kind=str(options.params.get("segment", "residency")))
     extra = {**cosma_extra(capacity, weights, order), "start_traffic": {"given": starts[0][0], "minpeak": starts[1][0]}}
     return Result(instance.problem, instance.name, method, FEASIBLE, objective=best.objective, bound=None,
                   runtime_s=time.perf_counter() - started, schedule=best.rows, trace=trace,

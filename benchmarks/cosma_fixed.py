@@ -1,0 +1,91 @@
+"""COSMA with a fixed order: the exact episode model (cosma/fs, given and minimum-peak order) against the four baselines, every
+shipped graph, activation-only and with weights, at M_R and M_H (and M_P for the baselines' zero
+check, with --mp). Optionally cross-checks the time-indexed ILP (cosma/ilp, order=given) and the
+episode MIP (cosma/fs-mip) on the small graphs.
+
+Prints one row per (graph, weights, budget) and the mean reduction of non-compulsory traffic
+against the best baseline (over the cases where the best baseline has traffic > 0). Example (the
+RESULTS.md run):
+
+    python benchmarks/cosma_fixed.py --threads 2 --csv /tmp/cosma_fixed.csv
+    python benchmarks/cosma_fixed.py --cross-check --graph resnet8_tiny --graph dscnn_kws_tiny
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from schedkit import load
+from schedkit.registry import SolveOptions, solve
+
+GRAPHS = Path(__file__).resolve().parents[1] / "instances" / "cosma" / "graphs"
+NAMES = ["resnet8_tiny", "dscnn_kws_tiny", "mobilenet_v2", "deeplabv3_mnv2", "bert_l3", "resnet50", "inception_v3",
+         "bert_l12_encoder", "densenet121", "darts_v2_cifar10"]
+BASELINES = ["cosma/greedy-given-belady", "cosma/greedy-given-bytes", "cosma/greedy-minpeak-belady",
+             "cosma/greedy-minpeak-bytes"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--graph", action="append", help="graph name (repeatable; default: all ten)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--mp-time-limit", type=float, default=10.0, help="seconds for the minimum-peak order")
+    parser.add_argument("--cross-check", action="store_true", help="also cosma/ilp (order=given) and cosma/fs-mip")
+    parser.add_argument("--csv", default=None)
+    args = parser.parse_args()
+    rows = []
+    for name in args.graph or NAMES:
+        instance = load(GRAPHS / f"{name}.json")
+        for weights in (False, True):
+            for budget in ("M_R", "M_H"):
+                params = {"budget": budget, "weights": weights, "mp_time_limit": args.mp_time_limit}
+                options = SolveOptions(time_limit=args.time_limit, threads=args.threads, params=params)
+                exact = solve(instance, "cosma/fs", options)
+                row = {"graph": name, "weights": weights, "budget": budget, "capacity": exact.extra["capacity"],
+                       "fs": exact.objective, "fs_status": exact.status, "fs_s": round(exact.runtime_s, 3)}
+                for method in BASELINES:
+                    row[method.removeprefix("cosma/greedy-")] = solve(instance, method, options).objective
+                minpeak = solve(instance, "cosma/fs", SolveOptions(time_limit=args.time_limit, threads=args.threads,
+                                                                   params={**params, "order": "minpeak"}))
+                row["fs_minpeak"], row["fs_minpeak_status"] = minpeak.objective, minpeak.status
+                found = [row[m.removeprefix("cosma/greedy-")] for m in BASELINES]
+                row["best_given_baseline"] = min(v for v in found[:2] if v is not None)
+                row["best_baseline"] = min(v for v in found if v is not None)
+                row["cosma"] = min(row["fs"], row["fs_minpeak"])
+                row["fs_vs_given_%"] = (round(100 * (1 - row["fs"] / row["best_given_baseline"]), 1)
+                                        if row["best_given_baseline"] else None)
+                row["reduction_%"] = (round(100 * (1 - row["cosma"] / row["best_baseline"]), 1)
+                                      if row["best_baseline"] else None)
+                if args.cross_check:
+                    for method, extra in (("cosma/ilp", {"order": "given"}), ("cosma/fs-mip", {})):
+                        check = solve(instance, method, SolveOptions(time_limit=args.time_limit, threads=args.threads,
+                                                                     params={**params, **extra}))
+                        key = method.removeprefix("cosma/")
+                        row[key] = check.objective
+                        row[f"{key}_status"] = check.status
+                        row[f"{key}_s"] = round(check.runtime_s, 2)
+                rows.append(row)
+                print(row, flush=True)
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        print(table.to_string(index=False))
+    with_traffic = table[table["best_baseline"] > 0]
+    print(f"\nproven optimal: {(table['fs_status'] == 'optimal').sum()} / {len(table)}; "
+          f"slowest fs: {table['fs_s'].max():.3f} s")
+    for budget in ("M_R", "M_H"):
+        part = with_traffic[with_traffic["budget"] == budget]
+        if len(part):
+            print(f"{budget}: mean reduction of min(fs given, fs min-peak) vs the best of the four baselines "
+                  f"{part['reduction_%'].mean():.1f} % over {len(part)} cases with baseline traffic > 0 "
+                  f"(of {int((table['budget'] == budget).sum())}); fs given vs the best given-order baseline "
+                  f"{part['fs_vs_given_%'].mean():.1f} %")
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+
+
+if __name__ == "__main__":
+    main()
