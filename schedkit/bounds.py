@@ -67,6 +67,8 @@ def describe(instance) -> dict:
         info |= {"jobs": instance.num_jobs, "machines": instance.num_machines,
                  "operations": instance.num_operations, "flexibility": round(flexibility, 3),
                  "lower_bound": fjsp_lower_bound(instance)}
+    elif instance.problem == "cosma":
+        info |= instance.summary()  # sizes and budgets; a traffic bound depends on the capacity chosen
     return info
 
 

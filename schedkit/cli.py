@@ -117,6 +117,8 @@ def solve(instance_path, problem, index, method, time_limit, threads, seed, warm
     click.echo(f"{instance.name}  {result.method}  status: {result.status} ({result.termination})")
     click.echo(f"  objective: {_show(result.objective)}  bound: {_show(bound)}  "
                f"gap: {'-' if gap is None else f'{100 * gap:.2f}%'}  time: {result.runtime_s:.2f}s")
+    if result.extra.get("reason"):
+        click.echo(f"  {result.extra['reason']}")
     if known is not None:
         kind = "optimum" if known.optimal else f"best known (lower bound {known.lower})"
         click.echo(f"  {kind}: {known.upper}")

@@ -85,7 +85,8 @@ def get_method(name: str) -> Method:
 
 def default_method(problem: str) -> str:
     """The method ``schedkit solve`` uses when none is named: the family's exact model."""
-    preferred = {"smtt": "smtt/cpsat", "rcpsp": "rcpsp/cpsat", "fjsp": "fjsp/cpsat", "jssp": "fjsp/cpsat"}
+    preferred = {"smtt": "smtt/cpsat", "rcpsp": "rcpsp/cpsat", "fjsp": "fjsp/cpsat", "jssp": "fjsp/cpsat",
+                 "cosma": "cosma/fs"}
     return preferred.get(problem) or methods(problem)[0].name
 
 

@@ -155,7 +155,7 @@ def test_cli_solve_and_validate(tmp_path):
     checked = runner.invoke(main, ["validate", str(graph), str(out)])
     assert checked.exit_code == 0, checked.output
     below = runner.invoke(main, ["solve", str(graph), "--budget", "1000", "--method", "cosma/fs"])
-    assert below.exit_code == 0 and "infeasible" in below.output
+    assert below.exit_code == 0 and "infeasible" in below.output and "below M_R: operator" in below.output
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
