@@ -183,5 +183,17 @@ def test_time_indexed_ilp_matches_the_best_order_by_enumeration(kind, nodes, ops
     fixed = schedkit.solve(instance, "cosma/ilp", SolveOptions(time_limit=60, threads=1,
                                                                params={"budget": capacity, "order": "given"}))
     assert fixed.objective == schedkit.solve(instance, "cosma/fs", options).objective
-    joint = schedkit.solve(instance, "cosma/free", SolveOptions(time_limit=10, threads=1, params={"budget": capacity}))
-    assert free.objective <= joint.objective <= fixed.objective
+    for method in ("cosma/free", "cosma/dc"):
+        joint = schedkit.solve(instance, method, SolveOptions(time_limit=10, threads=1, params={"budget": capacity}))
+        assert free.objective <= joint.objective <= fixed.objective
+
+
+@pytest.mark.parametrize("name", ["resnet8_tiny", "mobilenet_v2", "resnet50", "bert_l12_encoder", "densenet121",
+                                  "darts_v2_cifar10"])
+def test_given_order_baselines_replay_and_never_beat_the_exact_model(name):
+    instance = schedkit.load(GRAPHS / f"{name}.json")
+    for weights in (False, True):
+        options = SolveOptions(time_limit=30, threads=2, params={"budget": "M_R", "weights": weights})
+        exact = schedkit.solve(instance, "cosma/fs", options)
+        for method in ("cosma/greedy-given-belady", "cosma/greedy-given-bytes"):
+            assert schedkit.solve(instance, method, options).objective >= exact.objective
