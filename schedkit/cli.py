@@ -238,8 +238,10 @@ def bench(paths, method_names, time_limit, threads, seeds, jobs, problem, index_
 @click.option("--by", "by", multiple=True, help="Group by this column besides the method (repeatable) [default: instance_set].")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Also write a performance profile and primal gap over time (PNG/SVG/PDF).")
+@click.option("--profile", type=click.Choice(["objective", "time"]), default="objective", show_default=True,
+              help="Performance profile of the objective found, or of the time to a proven optimum.")
 @friendly_errors
-def report(runs_path, fmt, by, plot):
+def report(runs_path, fmt, by, plot, profile):
     """Summarize a bench file: per method (and instance set) runs, optimal, gaps, deviation, runtimes, wins."""
     from schedkit.bench.report import render, summarize
     from schedkit.bench.store import read_runs
@@ -249,7 +251,7 @@ def report(runs_path, fmt, by, plot):
     if plot:
         from schedkit.bench.profile import plot_profiles
 
-        click.echo(f"plot written to {plot_profiles(runs, plot)}", err=True)
+        click.echo(f"plot written to {plot_profiles(runs, plot, profile)}", err=True)
 
 
 @main.command("methods")

@@ -79,10 +79,14 @@ def test_markdown_latex_and_csv():
 
 
 def test_performance_profile_and_primal_gap_by_hand():
-    profile = performance_profile(RUNS)
+    profile = performance_profile(RUNS, "time")
     ratios, share = profile["exact"]
     assert list(ratios) == [1.0, 1.0] and list(share) == pytest.approx([1 / 3, 2 / 3])  # solved a and c, fastest
     assert len(profile["h"][0]) == 0  # proves nothing
+    profile = performance_profile(RUNS, "objective")  # a: 10 vs 11, b: 22 vs 21, c: 30 vs none
+    assert list(profile["exact"][0]) == pytest.approx([1, 1, 22 / 21])
+    assert list(profile["exact"][1]) == pytest.approx([1 / 3, 2 / 3, 1])
+    assert list(profile["h"][0]) == pytest.approx([1, 1.1]) and list(profile["h"][1]) == pytest.approx([1 / 3, 2 / 3])
     assert primal_gap(12, 10) == pytest.approx(2 / 12) and primal_gap(None, 10) == 1 and primal_gap(0, 0) == 0
     times = np.array([0.05, 0.6, 1.0, 3.0])
     curves = primal_gap_over_time(RUNS, times)

@@ -1,9 +1,9 @@
-"""Plots from bench rows: a performance profile of the time to a proven optimum, and the mean primal
-gap over time from the incumbent traces stored in the rows.
+"""Plots from bench rows: a performance profile (of the objective found, or of the time to a proven
+optimum), and the mean primal gap over time from the incumbent traces stored in the rows.
 
 - Performance profile: Dolan & Moré (2002), "Benchmarking optimization software with performance
-  profiles", Math. Programming 91. ρ_m(τ) is the share of instances that method m solves to proven
-  optimality within τ times the fastest method's time on that instance.
+  profiles", Math. Programming 91. ρ_m(τ) is the share of instances on which method m's cost is
+  within τ times the best method's cost on that instance.
 - Primal gap over time: Berthold (2013), "Measuring the impact of primal heuristics", Oper. Res.
   Letters 41. The primal gap of an incumbent is |z − z*| / max(|z|, |z*|) (1 without incumbent), with
   z* the best-known value (or the best objective any run found when the tables list none).
@@ -20,15 +20,25 @@ import pandas as pd
 from schedkit.bench.report import SAME_RUN
 
 
-def performance_profile(runs: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per method, the steps (τ, ρ(τ)) of its performance profile on time to proven optimality."""
+def performance_profile(runs: pd.DataFrame, measure: str = "objective") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per method, the steps (τ, ρ(τ)) of its performance profile.
+
+    ``measure="objective"``: the cost is the objective found (none: never within τ), so the ratio is
+    objective / best objective of any method on the instance; where that best is 0 (SMTT) both are
+    shifted by 1. ``measure="time"``: the cost is the time to a proven optimum (none without proof).
+    """
     runs = runs.copy()
     runs["index"] = runs["index"].fillna(-1)
     runs["time_limit"] = runs["time_limit"].fillna(-1)
-    solved_time = runs["runtime_s"].where(runs["status"] == "optimal").clip(lower=1e-3)
-    runs["solved_time"] = solved_time
-    fastest = runs.groupby(SAME_RUN, dropna=False)["solved_time"].transform("min")
-    runs["ratio"] = (runs["solved_time"] / fastest).fillna(np.inf)
+    if measure == "time":
+        runs["cost"] = runs["runtime_s"].where(runs["status"] == "optimal").clip(lower=1e-3)
+    elif measure == "objective":
+        runs["cost"] = runs["objective"].astype(float)
+    else:
+        raise ValueError(f"measure {measure!r}: expected objective or time")
+    best = runs.groupby(SAME_RUN, dropna=False)["cost"].transform("min")
+    shift = (best == 0).astype(float)
+    runs["ratio"] = ((runs["cost"] + shift) / (best + shift)).fillna(np.inf)
     instances = runs.groupby(SAME_RUN, dropna=False).ngroups
     profile = {}
     for method, group in runs.groupby("method"):
@@ -67,15 +77,16 @@ def primal_gap_over_time(runs: pd.DataFrame, times: np.ndarray) -> dict[str, np.
     return {method: np.mean(rows, axis=0) for method, rows in curves.items()}
 
 
-def plot_profiles(runs: pd.DataFrame, path: str | Path) -> Path:
-    """Write a figure with the performance profile (left) and the mean primal gap over time (right)."""
+def plot_profiles(runs: pd.DataFrame, path: str | Path, measure: str = "objective") -> Path:
+    """Write a figure with the performance profile on ``measure`` (left) and the mean primal gap over
+    time (right)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-    profile = performance_profile(runs)
+    profile = performance_profile(runs, measure)
     largest = max((ratios.max() for ratios, _ in profile.values() if len(ratios)), default=1.0)
     for method, (ratios, share) in sorted(profile.items()):
         steps_x = np.concatenate([[1.0], ratios, [max(largest, 1.0) * 1.5]])
@@ -83,7 +94,8 @@ def plot_profiles(runs: pd.DataFrame, path: str | Path) -> Path:
         left.step(steps_x, steps_y, where="post", label=method)
     left.set_xscale("log")
     left.set_ylim(0, 1.02)
-    left.set_xlabel("τ (time to proven optimum / fastest method's)")
+    left.set_xlabel("τ (objective / best objective of any method)" if measure == "objective"
+                    else "τ (time to proven optimum / fastest method's)")
     left.set_ylabel("share of instances")
     left.set_title("Performance profile")
     left.legend(loc="lower right")
@@ -96,7 +108,7 @@ def plot_profiles(runs: pd.DataFrame, path: str | Path) -> Path:
     right.set_xlabel("seconds")
     right.set_ylabel("mean primal gap (%)")
     right.set_title("Incumbents over time")
-    right.legend(loc="upper right")
+    right.legend(loc="best")
     path = Path(path)
     figure.savefig(path, dpi=110)
     plt.close(figure)
