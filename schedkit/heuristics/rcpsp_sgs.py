@@ -1,124 +1,404 @@
-"""Serial schedule-generation scheme for the RCPSP (Kelley 1963; Kolisch 1996) with the latest
-finish time (LFT) priority rule, aware of release dates, downtime and disjunctive pairs."""
+"""Schedule-generation schemes for the RCPSP with the R-ConstraintBench side constraints.
+
+Serial SGS (activity-incrementing: each task of an activity list at its earliest precedence-
+and resource-feasible start; searches active schedules, Kelley 1963, Kolisch 1996 EJOR 90),
+parallel SGS (time-incrementing: at each decision time start eligible tasks in priority order
+while capacity allows; non-delay schedules, Kolisch 1996), and the backward (right-justifying)
+serial pass used by forward-backward improvement (Valls, Ballestín & Quintanilla 2005, EJOR 165).
+
+All passes respect release dates, resource downtime (time-varying capacity), disjunctive pairs
+and the per-task deadlines (a pass that misses one reports failure). Modes are fixed before a pass
+(``ProjectArrays.for_modes``); the kernels are compiled with numba because sampling runs thousands
+of passes per instance.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numba
 import numpy as np
 
-from schedkit.heuristics.common import heuristic_result
 from schedkit.models.rcpsp_cpsat import rcpsp_horizon
-from schedkit.registry import SolveOptions, register
 
 
-def latest_finish_times(instance) -> list[int]:
-    """LFT by a backward pass over the precedence graph with the shortest mode durations."""
-    horizon = rcpsp_horizon(instance)
-    shortest = [min(m.duration for m in modes) for modes in instance.modes]
-    order = topological_order(instance)
-    lft = [horizon] * instance.n
-    for task in reversed(order):
-        for s in instance.successors[task]:
-            lft[task] = min(lft[task], lft[s] - shortest[s])
-    return lft
+@dataclass(frozen=True)
+class ProjectArrays:
+    """The instance as flat arrays for the kernels, with one mode fixed per task."""
+
+    durations: np.ndarray  # int64[n]
+    demands: np.ndarray  # int64[n, K]
+    release: np.ndarray  # int64[n]
+    deadline: np.ndarray  # int64[n]; the horizon where there is none
+    pred_ptr: np.ndarray
+    pred_idx: np.ndarray
+    succ_ptr: np.ndarray
+    succ_idx: np.ndarray
+    partner_ptr: np.ndarray  # disjunctive partners, CSR
+    partner_idx: np.ndarray
+    capacity: np.ndarray  # int64[K, H]: capacity per resource and time unit, downtime applied
+    modes: tuple[int, ...]
+
+    @classmethod
+    def for_modes(cls, instance, modes: list[int] | tuple[int, ...] | None = None) -> ProjectArrays:
+        n, num_resources = instance.n, instance.num_resources
+        modes = tuple(modes) if modes is not None else (0,) * n
+        chosen = [instance.modes[t][m] for t, m in enumerate(modes)]
+        horizon = rcpsp_horizon(instance) + 1
+        deadlines = instance.deadlines or [None] * n
+        capacity = np.tile(np.asarray(instance.capacities, dtype=np.int64)[:, None], (1, horizon))
+        for down in instance.downtimes:
+            window = capacity[down.resource, down.start : min(down.end, horizon)]
+            np.minimum(window, down.capacity, out=window)
+        partners = [[] for _ in range(n)]
+        for a, b in instance.disjunctive:
+            partners[a].append(b)
+            partners[b].append(a)
+        pred_ptr, pred_idx = _csr(instance.predecessors)
+        succ_ptr, succ_idx = _csr(instance.successors)
+        partner_ptr, partner_idx = _csr(partners)
+        return cls(
+            durations=np.array([m.duration for m in chosen], dtype=np.int64),
+            demands=np.array([m.demands for m in chosen], dtype=np.int64).reshape(n, num_resources),
+            release=np.array(instance.release_dates or [0] * n, dtype=np.int64),
+            deadline=np.array([horizon - 1 if d is None else min(d, horizon - 1) for d in deadlines], dtype=np.int64),
+            pred_ptr=pred_ptr, pred_idx=pred_idx, succ_ptr=succ_ptr, succ_idx=succ_idx,
+            partner_ptr=partner_ptr, partner_idx=partner_idx, capacity=capacity, modes=modes,
+        )
+
+    @property
+    def graph(self) -> tuple:
+        return (self.durations, self.demands, self.release, self.deadline, self.pred_ptr, self.pred_idx,
+                self.succ_ptr, self.succ_idx, self.partner_ptr, self.partner_idx, self.capacity)
 
 
-def topological_order(instance) -> list[int]:
-    indegree = [len(p) for p in instance.predecessors]
-    ready = [t for t in range(instance.n) if indegree[t] == 0]
-    order = []
-    while ready:
-        task = ready.pop()
-        order.append(task)
-        for s in instance.successors[task]:
-            indegree[s] -= 1
-            if indegree[s] == 0:
-                ready.append(s)
+def _csr(lists) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    for i, items in enumerate(lists):
+        ptr[i + 1] = ptr[i] + len(items)
+    idx = np.array([j for items in lists for j in items], dtype=np.int64)
+    return ptr, idx
+
+
+@numba.njit(cache=True)
+def _fits(available, demands, task, t, duration):
+    """The first time unit in [t, t + duration) where ``task`` does not fit, or -1."""
+    for tau in range(t, t + duration):
+        for r in range(demands.shape[1]):
+            if demands[task, r] > available[r, tau]:
+                return tau
+    return -1
+
+
+@numba.njit(cache=True)
+def _partner_clash(start, durations, partner_ptr, partner_idx, task, t, duration):
+    """A scheduled disjunctive partner overlapping [t, t + duration), or -1."""
+    if duration == 0:
+        return -1
+    for k in range(partner_ptr[task], partner_ptr[task + 1]):
+        other = partner_idx[k]
+        if start[other] >= 0 and durations[other] > 0 and start[other] < t + duration and t < start[other] + durations[other]:
+            return other
+    return -1
+
+
+@numba.njit(cache=True)
+def serial_forward(order, durations, demands, release, deadline, pred_ptr, pred_idx, succ_ptr, succ_idx,
+                   partner_ptr, partner_idx, capacity):
+    """Serial SGS over an activity list ``order`` (precedence-feasible): each task at its earliest
+    feasible start. Returns the start times, or all -1 when a task cannot be placed in time."""
+    n = durations.shape[0]
+    horizon = capacity.shape[1]
+    available = capacity.copy()
+    start = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        task = order[i]
+        duration = durations[task]
+        t = release[task]
+        for k in range(pred_ptr[task], pred_ptr[task + 1]):
+            p = pred_idx[k]
+            t = max(t, start[p] + durations[p])
+        while True:
+            if t + duration > deadline[task] or t + duration > horizon - 1:
+                return np.full(n, -1, dtype=np.int64)
+            other = _partner_clash(start, durations, partner_ptr, partner_idx, task, t, duration)
+            if other >= 0:
+                t = start[other] + durations[other]
+                continue
+            blocked = _fits(available, demands, task, t, duration)
+            if blocked < 0:
+                break
+            t = blocked + 1
+        start[task] = t
+        for tau in range(t, t + duration):
+            for r in range(demands.shape[1]):
+                available[r, tau] -= demands[task, r]
+    return start
+
+
+@numba.njit(cache=True)
+def serial_backward(order, makespan, durations, demands, release, deadline, pred_ptr, pred_idx, succ_ptr, succ_idx,
+                    partner_ptr, partner_idx, capacity):
+    """Backward serial SGS: tasks in ``order`` (reverse precedence-feasible, e.g. by decreasing
+    finish time) each at its latest feasible start, all ending by ``makespan``. Returns the
+    start times, or all -1 when a release date cannot be kept."""
+    n = durations.shape[0]
+    available = capacity.copy()
+    start = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        task = order[i]
+        duration = durations[task]
+        finish = min(makespan, deadline[task])
+        for k in range(succ_ptr[task], succ_ptr[task + 1]):
+            finish = min(finish, start[succ_idx[k]])
+        s = finish - duration
+        while True:
+            if s < release[task]:
+                return np.full(n, -1, dtype=np.int64)
+            other = _partner_clash(start, durations, partner_ptr, partner_idx, task, s, duration)
+            if other >= 0:
+                s = start[other] - duration
+                continue
+            # the last time unit of [s, s + duration) where the task does not fit
+            blocked = -1
+            for tau in range(s + duration - 1, s - 1, -1):
+                for r in range(demands.shape[1]):
+                    if demands[task, r] > available[r, tau]:
+                        blocked = tau
+                        break
+                if blocked >= 0:
+                    break
+            if blocked < 0:
+                break
+            s = blocked - duration
+        start[task] = s
+        for tau in range(s, s + duration):
+            for r in range(demands.shape[1]):
+                available[r, tau] -= demands[task, r]
+    return start
+
+
+@numba.njit(cache=True)
+def parallel_sgs(priority, durations, demands, release, deadline, pred_ptr, pred_idx, succ_ptr, succ_idx,
+                 partner_ptr, partner_idx, capacity):
+    """Parallel SGS: at each decision time start the eligible tasks (all predecessors finished,
+    released) in increasing ``priority`` while they fit for their whole duration. Decision times
+    are finish times, release dates and capacity changes. Returns starts or all -1."""
+    n = durations.shape[0]
+    horizon = capacity.shape[1]
+    available = capacity.copy()
+    start = np.full(n, -1, dtype=np.int64)
+    waiting = np.zeros(n, dtype=np.int64)  # unscheduled predecessors
+    for task in range(n):
+        waiting[task] = pred_ptr[task + 1] - pred_ptr[task]
+    ready_at = release.copy()  # earliest start from finished predecessors and release date
+    placed = 0
+    t = 0
+    by_priority = np.argsort(priority, kind="mergesort")
+    while placed < n:
+        progress = True
+        while progress:  # again at the same time: a zero-duration task may have released a successor
+            progress = False
+            for i in range(n):
+                task = by_priority[i]
+                if start[task] >= 0 or waiting[task] > 0 or ready_at[task] > t:
+                    continue
+                duration = durations[task]
+                if t + duration > deadline[task] or t + duration > horizon - 1:
+                    return np.full(n, -1, dtype=np.int64)
+                if _partner_clash(start, durations, partner_ptr, partner_idx, task, t, duration) >= 0:
+                    continue
+                if _fits(available, demands, task, t, duration) >= 0:
+                    continue
+                start[task] = t
+                placed += 1
+                progress = True
+                for tau in range(t, t + duration):
+                    for r in range(demands.shape[1]):
+                        available[r, tau] -= demands[task, r]
+                for k in range(succ_ptr[task], succ_ptr[task + 1]):
+                    s = succ_idx[k]
+                    waiting[s] -= 1
+                    ready_at[s] = max(ready_at[s], t + duration)
+        if placed == n:
+            break
+        # next decision time: a finish, a release/ready date or a capacity change after t
+        nxt = horizon
+        for task in range(n):
+            if start[task] >= 0:
+                f = start[task] + durations[task]
+                if t < f < nxt:
+                    nxt = f
+            elif waiting[task] == 0 and t < ready_at[task] < nxt:
+                nxt = ready_at[task]
+        for tau in range(t + 1, min(nxt, horizon)):
+            changed = False
+            for r in range(capacity.shape[0]):
+                if capacity[r, tau] != capacity[r, tau - 1]:
+                    changed = True
+            if changed:
+                nxt = tau
+                break
+        if nxt >= horizon - 1:
+            return np.full(n, -1, dtype=np.int64)
+        t = nxt
+    return start
+
+
+@numba.njit(cache=True)
+def justify(start, durations, demands, release, deadline, pred_ptr, pred_idx, succ_ptr, succ_idx,
+            partner_ptr, partner_idx, capacity):
+    """One double justification (right then left, Valls et al. 2005): returns the new starts
+    (the input when a pass fails). Counts as two schedules."""
+    n = durations.shape[0]
+    makespan = makespan_of(start, durations)
+    rank = _topological_rank(pred_ptr, succ_ptr, succ_idx)
+    finish = start + durations
+    # decreasing finish time; ties in reverse topological order (zero-duration chains)
+    order = np.argsort(-(finish * (n + 1) + rank), kind="mergesort")
+    right = serial_backward(order, makespan, durations, demands, release, deadline, pred_ptr, pred_idx,
+                            succ_ptr, succ_idx, partner_ptr, partner_idx, capacity)
+    if right.min() < 0:
+        return start
+    order = np.argsort(right * (n + 1) + rank, kind="mergesort")
+    left = serial_forward(order, durations, demands, release, deadline, pred_ptr, pred_idx, succ_ptr, succ_idx,
+                          partner_ptr, partner_idx, capacity)
+    if left.min() < 0:
+        return start
+    return left
+
+
+@numba.njit(cache=True)
+def _topological_rank(pred_ptr, succ_ptr, succ_idx):
+    """Position of each task in a topological order (Kahn)."""
+    n = pred_ptr.shape[0] - 1
+    waiting = pred_ptr[1:] - pred_ptr[:-1]
+    queue = np.empty(n, dtype=np.int64)
+    head, tail = 0, 0
+    for task in range(n):
+        if waiting[task] == 0:
+            queue[tail] = task
+            tail += 1
+    rank = np.zeros(n, dtype=np.int64)
+    while head < tail:
+        task = queue[head]
+        rank[task] = head
+        head += 1
+        for k in range(succ_ptr[task], succ_ptr[task + 1]):
+            s = succ_idx[k]
+            waiting[s] -= 1
+            if waiting[s] == 0:
+                queue[tail] = s
+                tail += 1
+    return rank
+
+
+@numba.njit(cache=True)
+def makespan_of(start, durations):
+    best = 0
+    for task in range(durations.shape[0]):
+        best = max(best, start[task] + durations[task])
+    return best
+
+
+@numba.njit(cache=True)
+def priority_list(priority, pred_ptr, succ_ptr, succ_idx):
+    """The activity list the serial SGS builds from a priority rule: repeatedly the eligible task
+    (all predecessors listed) of smallest priority, ties by index."""
+    n = priority.shape[0]
+    waiting = np.zeros(n, dtype=np.int64)
+    for task in range(n):
+        waiting[task] = pred_ptr[task + 1] - pred_ptr[task]
+    listed = np.zeros(n, dtype=np.bool_)
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        best = -1
+        for task in range(n):
+            if not listed[task] and waiting[task] == 0 and (best < 0 or priority[task] < priority[best]):
+                best = task
+        order[i] = best
+        listed[best] = True
+        for k in range(succ_ptr[best], succ_ptr[best + 1]):
+            waiting[succ_idx[k]] -= 1
     return order
 
 
-def serial_sgs(instance, priority: list[float]) -> list[dict] | None:
-    """Schedule tasks one by one, the eligible task of smallest ``priority`` first, each at its
-    earliest precedence- and resource-feasible start (in its fastest mode that fits the
-    non-renewable budgets). Returns result rows, or None when a deadline or budget is missed."""
-    n, num_resources = instance.n, instance.num_resources
-    horizon = rcpsp_horizon(instance) + 1
-    available = np.tile(np.asarray(instance.capacities, dtype=np.int64)[:, None], (1, horizon))
-    for down in instance.downtimes:
-        window = available[down.resource, down.start : down.end]
-        np.minimum(window, down.capacity, out=window)
-    usage = np.zeros((num_resources, horizon), dtype=np.int64)
-    release = instance.release_dates or [0] * n
-    partners = [[] for _ in range(n)]
-    for a, b in instance.disjunctive:
-        partners[a].append(b)
-        partners[b].append(a)
-    budget = list(instance.nonrenewable_capacities)
-    min_need = [[min(m.nonrenewable[k] for m in modes) for k in range(len(budget))] for modes in instance.modes]
-    remaining_need = [sum(min_need[t][k] for t in range(n)) for k in range(len(budget))]
-    start, end, mode_of = [None] * n, [None] * n, [0] * n
-    unscheduled_preds = [len(p) for p in instance.predecessors]
-    eligible = {t for t in range(n) if unscheduled_preds[t] == 0}
-    while eligible:
-        task = min(eligible, key=lambda t: (priority[t], t))
-        eligible.remove(task)
-        earliest = max([release[task]] + [end[p] for p in instance.predecessors[task]])
-        for k in range(len(budget)):
-            remaining_need[k] -= min_need[task][k]
-        best = None
-        for m, mode in enumerate(instance.modes[task]):
-            if any(mode.nonrenewable[k] > budget[k] - remaining_need[k] for k in range(len(budget))):
-                continue
-            t = _earliest_fit(mode, earliest, usage, available, [(start[p], end[p]) for p in partners[task]
-                                                                  if start[p] is not None])
-            if t is not None and (best is None or t + mode.duration < best[0] + instance.modes[task][best[1]].duration):
-                best = (t, m)
-        if best is None:
-            return None
-        t, m = best
-        mode = instance.modes[task][m]
-        start[task], end[task], mode_of[task] = t, t + mode.duration, m
-        usage[:, t : t + mode.duration] += np.asarray(mode.demands, dtype=np.int64)[:, None]
-        for k in range(len(budget)):
-            budget[k] -= mode.nonrenewable[k]
-        for s in instance.successors[task]:
-            unscheduled_preds[s] -= 1
-            if unscheduled_preds[s] == 0:
-                eligible.add(s)
-    if any(s is None for s in start):
-        return None
-    deadlines = instance.deadlines or [None] * n
-    if any(d is not None and end[t] > d for t, d in enumerate(deadlines)):
-        return None
-    rows = []
-    for t in range(n):
-        row = {"task": t, "start": start[t], "end": end[t]}
-        if instance.multi_mode:
-            row["mode"] = mode_of[t]
-        rows.append(row)
-    return rows
+@numba.njit(cache=True)
+def biased_list(priority, alpha, pred_ptr, succ_ptr, succ_idx):
+    """Regret-based biased random sampling (Kolisch & Drexl 1996): among the eligible tasks pick
+    j with probability proportional to (max_eligible priority − priority_j + 1) ** alpha."""
+    n = priority.shape[0]
+    waiting = np.zeros(n, dtype=np.int64)
+    for task in range(n):
+        waiting[task] = pred_ptr[task + 1] - pred_ptr[task]
+    listed = np.zeros(n, dtype=np.bool_)
+    order = np.empty(n, dtype=np.int64)
+    weights = np.zeros(n)
+    for i in range(n):
+        worst = -np.inf
+        for task in range(n):
+            if not listed[task] and waiting[task] == 0:
+                worst = max(worst, priority[task])
+        total = 0.0
+        for task in range(n):
+            weights[task] = 0.0
+            if not listed[task] and waiting[task] == 0:
+                weights[task] = (worst - priority[task] + 1.0) ** alpha
+                total += weights[task]
+        pick = np.random.random() * total
+        chosen = -1
+        for task in range(n):
+            if weights[task] > 0.0:
+                chosen = task
+                pick -= weights[task]
+                if pick <= 0.0:
+                    break
+        order[i] = chosen
+        listed[chosen] = True
+        for k in range(succ_ptr[chosen], succ_ptr[chosen + 1]):
+            waiting[succ_idx[k]] -= 1
+    return order
 
 
-def _earliest_fit(mode, earliest: int, usage, available, busy: list[tuple[int, int]]) -> int | None:
-    """The first t >= earliest where the mode fits the resource profile and avoids ``busy``."""
-    duration, horizon = mode.duration, usage.shape[1]
-    demand = np.asarray(mode.demands, dtype=np.int64)[:, None]
-    t = earliest
-    while t + duration <= horizon:
-        if duration == 0:
-            return t
-        clash = next((e for s, e in busy if s < t + duration and t < e and e > s), None)
-        if clash is not None:
-            t = clash
+@numba.njit(cache=True)
+def sample(priority, alpha, schedules, seed, use_parallel, durations, demands, release, deadline, pred_ptr, pred_idx,
+           succ_ptr, succ_idx, partner_ptr, partner_idx, capacity):
+    """Biased random sampling with forward-backward improvement until ``schedules`` schedules
+    (each SGS pass counts one, as in Kolisch & Hartmann 2006). Alternates serial and parallel
+    passes when ``use_parallel``. Returns the best starts (all -1 when none was feasible)."""
+    np.random.seed(seed)
+    n = durations.shape[0]
+    best = np.full(n, -1, dtype=np.int64)
+    best_makespan = 1 << 60
+    generated = 0
+    iteration = 0
+    position = np.empty(n, dtype=np.int64)
+    while generated < schedules:
+        if use_parallel and iteration % 2 == 1:
+            # the parallel scheme decodes the biased list as priorities (position in the list)
+            order = biased_list(priority, alpha, pred_ptr, succ_ptr, succ_idx)
+            for i in range(n):
+                position[order[i]] = i
+            start = parallel_sgs(position, durations, demands, release, deadline, pred_ptr, pred_idx, succ_ptr, succ_idx,
+                                 partner_ptr, partner_idx, capacity)
+        else:
+            order = biased_list(priority, alpha, pred_ptr, succ_ptr, succ_idx)
+            start = serial_forward(order, durations, demands, release, deadline, pred_ptr, pred_idx, succ_ptr, succ_idx,
+                                   partner_ptr, partner_idx, capacity)
+        iteration += 1
+        generated += 1
+        if start.min() < 0:
             continue
-        over = np.nonzero((usage[:, t : t + duration] + demand > available[:, t : t + duration]).any(axis=0))[0]
-        if over.size == 0:
-            return t
-        t += int(over[-1]) + 1
-    return None
-
-
-@register("rcpsp/sgs", ("rcpsp",), "heuristic", "serial schedule-generation scheme, latest finish time rule")
-def run_serial_sgs(instance, options: SolveOptions):
-    rows = serial_sgs(instance, latest_finish_times(instance))
-    objective = None if rows is None else max(r["end"] for r in rows)
-    return heuristic_result(instance, "rcpsp/sgs", rows, objective)
+        current = makespan_of(start, durations)
+        while generated + 2 <= schedules:  # justify until no improvement
+            improved = justify(start, durations, demands, release, deadline, pred_ptr, pred_idx, succ_ptr, succ_idx,
+                               partner_ptr, partner_idx, capacity)
+            generated += 2
+            value = makespan_of(improved, durations)
+            if value >= current:
+                break
+            start, current = improved, value
+        if current < best_makespan:
+            best_makespan = current
+            best = start.copy()
+    return best

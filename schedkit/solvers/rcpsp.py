@@ -1,34 +1,126 @@
-"""Model-based RCPSP methods."""
+"""CP-SAT for the RCPSP: a heuristic schedule first (upper bound + hint), then the model; on an
+infeasible instance, a named conflicting subset of the side constraints."""
 
 from __future__ import annotations
 
+import time
+
 from schedkit.models.rcpsp_cpsat import build_rcpsp_cpsat
 from schedkit.registry import SolveOptions, register
+from schedkit.result import FEASIBLE, INFEASIBLE, UNKNOWN
 from schedkit.solvers.common import outcome_result
 from schedkit.solvers.cpsat import run_cpsat
+from schedkit.validate import validate
+
+# Stage 1 is CP-SAT's default portfolio (finds the good schedules). When it has not proven
+# optimality after STAGE1_SHARE of the time (STAGE1_SECONDS without a limit), stage 2 proves the
+# lower bound with core-based optimization (one worker, optimize_with_core), hinted with the best
+# schedule: on hard j30 instances it raises the bound far faster than the portfolio on 2 workers.
+STAGE1_SHARE, STAGE1_SECONDS = 0.7, 5.0
 
 
-@register("rcpsp/cpsat", ("rcpsp",), "model", "CP-SAT: intervals, cumulative per resource, precedences")
+def heuristic_warm_start(instance, schedules: int, seed: int, time_limit: float | None) -> list[dict] | None:
+    """The best schedule of biased random sampling with forward-backward improvement, or None."""
+    from schedkit.heuristics.rcpsp_priority import project_arrays, sampling_schedule, schedule_rows
+
+    arrays = project_arrays(instance)
+    if arrays is None:
+        return None
+    start = sampling_schedule(instance, arrays, schedules=schedules, seed=seed, time_limit=time_limit)
+    return schedule_rows(instance, arrays, start)
+
+
+@register("rcpsp/cpsat", ("rcpsp",), "model",
+          "CP-SAT: intervals, cumulative per resource, precedences; SGS sampling gives the horizon and the hint")
 def run_rcpsp_cpsat(instance, options: SolveOptions):
-    built = build_rcpsp_cpsat(instance)
+    """Params: ``heuristic_schedules`` (default 500; 0 switches the built-in warm start off),
+    ``explain`` (default true: name a conflict when infeasible), ``fix_hints``."""
+    started = time.perf_counter()
+    params = options.params
+    hint = options.warm_start
+    if hint and not validate(instance, hint).ok:
+        hint = None  # a warm start that is not a feasible schedule may not cut the horizon
+    schedules = int(params.get("heuristic_schedules", 500))
+    if not hint and schedules > 0:
+        budget = None if options.time_limit is None else 0.2 * options.time_limit
+        hint = heuristic_warm_start(instance, schedules, options.seed, budget)
+    upper_bound = max((row["end"] for row in hint), default=0) if hint else None
+    built = build_rcpsp_cpsat(instance, upper_bound=upper_bound)
     hints = {}
-    for row in options.warm_start or []:
+    for row in hint or []:
         task = row["task"]
         hints[built.starts[task]] = row["start"]
         hints[built.ends[task]] = row["end"]
         if built.presences[task] is not None:
             for k, literal in enumerate(built.presences[task]):
                 hints[literal] = int(k == row.get("mode", 0))
-    outcome = run_cpsat(built.model, time_limit=options.time_limit, threads=options.threads, seed=options.seed,
-                        hints=hints, log=options.log, fix_hints=options.params.get("fix_hints", False))
-    schedule = None
-    if outcome.has_solution:
-        value = outcome.solver.Value
-        schedule = []
-        for task in range(instance.n):
-            row = {"task": task, "start": value(built.starts[task]), "end": value(built.ends[task])}
-            if instance.multi_mode:
-                literals = built.presences[task]
-                row["mode"] = 0 if literals is None else next(k for k, lit in enumerate(literals) if value(lit))
-            schedule.append(row)
-    return outcome_result(instance, "rcpsp/cpsat", outcome, schedule)
+    if upper_bound is not None:
+        hints[built.makespan] = upper_bound
+    remaining = None if options.time_limit is None else max(0.05, options.time_limit - (time.perf_counter() - started))
+    two_stage = params.get("two_stage", True) and not params.get("fix_hints", False)
+    stage1 = (STAGE1_SECONDS if remaining is None else STAGE1_SHARE * remaining) if two_stage else remaining
+    outcome = run_cpsat(built.model, time_limit=stage1, threads=options.threads, seed=options.seed,
+                        hints=hints, log=options.log, fix_hints=params.get("fix_hints", False))
+    schedule = _decode(instance, built, outcome) if outcome.has_solution else None
+    if two_stage and outcome.termination not in ("optimal", "infeasible"):
+        outcome, schedule = _prove_bound(instance, options, outcome, schedule, hint, upper_bound,
+                                         None if remaining is None else max(0.05, remaining - outcome.runtime_s))
+    if schedule is None and hint and outcome.status == UNKNOWN:
+        # CP-SAT stopped before reporting the hinted schedule: the heuristic's schedule stands
+        outcome.status, outcome.objective, schedule = FEASIBLE, upper_bound, hint
+    result = outcome_result(instance, "rcpsp/cpsat", outcome, schedule)
+    result.extra["stages"] = getattr(outcome, "stage", 1)
+    if result.status == INFEASIBLE and params.get("explain", True):
+        from schedkit.solvers.rcpsp_conflict import explain_infeasibility
+
+        remaining = None if options.time_limit is None else max(1.0, options.time_limit - (time.perf_counter() - started))
+        result.extra["conflict"] = explain_infeasibility(instance, time_limit=remaining, seed=options.seed)
+    return result
+
+
+def _decode(instance, built, outcome) -> list[dict]:
+    value = outcome.solver.Value
+    schedule = []
+    for task in range(instance.n):
+        row = {"task": task, "start": value(built.starts[task]), "end": value(built.ends[task])}
+        if instance.multi_mode:
+            literals = built.presences[task]
+            row["mode"] = 0 if literals is None else next(k for k, lit in enumerate(literals) if value(lit))
+        schedule.append(row)
+    return schedule
+
+
+def _prove_bound(instance, options: SolveOptions, first, schedule, hint, upper_bound, time_limit):
+    """Stage 2: core-based search from the best schedule so far; returns the combined outcome
+    (best schedule of both stages, the larger bound, both stages' time and trace)."""
+    best = schedule or hint
+    if best is None:
+        return first, schedule
+    makespan = max(row["end"] for row in best)
+    built = build_rcpsp_cpsat(instance, upper_bound=makespan)
+    hints = {built.makespan: makespan}
+    for row in best:
+        hints[built.starts[row["task"]]] = row["start"]
+        hints[built.ends[row["task"]]] = row["end"]
+        if built.presences[row["task"]] is not None:
+            for k, literal in enumerate(built.presences[row["task"]]):
+                hints[literal] = int(k == row.get("mode", 0))
+    if first.bound is not None:
+        built.model.Add(built.makespan >= first.bound)
+    second = run_cpsat(built.model, time_limit=time_limit, threads=1, seed=options.seed, hints=hints, log=options.log,
+                       parameters={"optimize_with_core": True})
+    second.stage = 2
+    second.runtime_s += first.runtime_s
+    second.trace = first.trace + [(t + first.runtime_s, v) for t, v in second.trace]
+    if second.has_solution and (second.objective <= (first.objective or makespan)):
+        schedule = _decode(instance, built, second)
+    else:
+        schedule = best
+        second.objective = max(row["end"] for row in best)
+        if second.status in (UNKNOWN, FEASIBLE):
+            second.status = FEASIBLE
+    bounds = [b for b in (first.bound, second.bound) if b is not None]
+    second.bound = max(bounds) if bounds else None
+    if second.bound is not None and second.bound >= second.objective:
+        second.status, second.termination = "optimal", "optimal"
+    return second, schedule
