@@ -58,6 +58,12 @@ def test_rows_hold_optimum_best_known_gap_deviation_and_validity(tmp_path):
     again = sweep(plan.runs, out, jobs=2, progress=False)
     assert (again.ran, again.already_done) == (0, 3)
     assert len(data_lines(out)) == 3
+    # while another sweep holds the file, a second one refuses to start
+    holder = RunStore(out, lock=True)
+    with pytest.raises(SchedkitError, match="another sweep"):
+        sweep(plan.runs, out, progress=False)
+    holder.unlock()
+    assert sweep(plan.runs, out, progress=False).ran == 0
 
 
 def test_torn_last_line_is_dropped_and_its_run_redone(tmp_path):

@@ -11,7 +11,7 @@ import schedkit
 from schedkit.cli import main
 from schedkit.errors import SchedkitError
 from schedkit.instances import FJSPInstance, SMTTInstance
-from schedkit.plot import write_gantt
+from schedkit.plot import gantt_figure, write_gantt
 from schedkit.plot.bars import chart_data
 from schedkit.plot.gantt import plotly_gantt
 from schedkit.result import Result
@@ -87,6 +87,8 @@ def test_png_and_html_files(tmp_path, j301_1):
     bars = [trace for trace in figure.data if trace.type == "bar"]
     assert len(bars) == sum(1 for row in result.schedule if row["end"] > row["start"])  # one trace per job (task)
     assert sum(1 for trace in figure.data if trace.type == "scatter") == 2 * instance.num_resources
+    assert len(gantt_figure(instance, result, "matplotlib").axes) == 1 + instance.num_resources  # chart + profiles
+    assert len(gantt_figure(instance, result, "plotly").data) == len(figure.data)
     with pytest.raises(SchedkitError, match="html"):
         write_gantt(instance, result, tmp_path / "chart.txt")
     with pytest.raises(SchedkitError, match="no schedule"):

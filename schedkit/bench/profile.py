@@ -80,12 +80,10 @@ def primal_gap_over_time(runs: pd.DataFrame, times: np.ndarray) -> dict[str, np.
 def plot_profiles(runs: pd.DataFrame, path: str | Path, measure: str = "objective") -> Path:
     """Write a figure with the performance profile on ``measure`` (left) and the mean primal gap over
     time (right)."""
-    import matplotlib
+    from matplotlib.figure import Figure  # a bare Figure: no pyplot state, no backend switch
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    figure = Figure(figsize=(11, 4), layout="constrained")
+    left, right = figure.subplots(1, 2)
     profile = performance_profile(runs, measure)
     largest = max((ratios.max() for ratios, _ in profile.values() if len(ratios)), default=1.0)
     for method, (ratios, share) in sorted(profile.items()):
@@ -111,5 +109,4 @@ def plot_profiles(runs: pd.DataFrame, path: str | Path, measure: str = "objectiv
     right.legend(loc="best")
     path = Path(path)
     figure.savefig(path, dpi=110)
-    plt.close(figure)
     return path

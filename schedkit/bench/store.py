@@ -41,15 +41,38 @@ def _cell(value) -> str:
 class RunStore:
     """Rows of finished runs in a CSV or Parquet file; ``done`` holds the keys already recorded."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, lock: bool = False):
         self.path = Path(path)
         self.parquet = self.path.suffix.lower() == ".parquet"
         if self.parquet:
             _require_pyarrow(self.path)
         elif self.path.suffix.lower() != ".csv":
             raise SchedkitError(f"{self.path}: expected a .csv or .parquet output")
+        self._lock = None
+        if lock:
+            self.lock()  # before reading: the keys read must be those of a file no one else is writing
         self.dropped_torn_line = False
         self.done: set[str] = set(self._read_keys())
+
+    def lock(self) -> None:
+        """Hold an exclusive lock on the output until ``unlock`` or the end of this process, so that two
+        sweeps never write one file (each would run what the other is running). A Parquet output is
+        replaced on every row, so its lock is on a ``.lock`` file beside it."""
+        import fcntl
+
+        target = self.path.with_name(self.path.name + ".lock") if self.parquet else self.path
+        handle = target.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise SchedkitError(f"{self.path}: another sweep is writing this file") from None
+        self._lock = handle
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing the descriptor releases the lock
+            self._lock = None
 
     def _read_keys(self) -> list[str]:
         if not self.path.exists() or self.path.stat().st_size == 0:

@@ -33,12 +33,20 @@ def sweep(runs: list[Run], out, *, jobs: int = 1, scheduler=None, progress: bool
     run in local worker processes, ``jobs`` at a time, each killed after ``kill_after(run)`` seconds.
     Interrupting is safe: finished rows are on disk, and the same call later does only the rest.
     """
-    store = RunStore(out)
-    todo = [run for run in runs if run.key not in store.done]
-    summary = SweepSummary(planned=len(runs), already_done=len(runs) - len(todo),
-                           dropped_torn_line=store.dropped_torn_line)
-    if not todo:
-        return summary
+    store = RunStore(out, lock=True)
+    try:
+        todo = [run for run in runs if run.key not in store.done]
+        summary = SweepSummary(planned=len(runs), already_done=len(runs) - len(todo),
+                               dropped_torn_line=store.dropped_torn_line)
+        if todo:
+            _run(todo, store, summary, jobs, scheduler, progress, kill_after, console)
+    finally:
+        store.unlock()
+    return summary
+
+
+def _run(todo: list[Run], store: RunStore, summary: SweepSummary, jobs: int, scheduler, progress: bool,
+         kill_after: Callable[[Run], float | None], console: Console | None) -> None:
     if scheduler is not None:
         from schedkit.bench.distributed import run_dask
 
@@ -61,4 +69,3 @@ def sweep(runs: list[Run], out, *, jobs: int = 1, scheduler=None, progress: bool
             close = getattr(rows, "close", None)
             if close is not None:
                 close()  # kill the runs still going (their rows are not written)
-    return summary

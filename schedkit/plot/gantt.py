@@ -36,14 +36,20 @@ def write_gantt(instance, result, path: str | Path) -> Path:
         figure = plotly_gantt(data)
         figure.write_html(path, include_plotlyjs=True)  # self-contained: opens without a network
     elif suffix in PICTURE_SUFFIXES:
-        figure = matplotlib_gantt(data)
-        figure.savefig(path, dpi=120)
-        import matplotlib.pyplot as plt
-
-        plt.close(figure)
+        matplotlib_gantt(data).savefig(path, dpi=120)
     else:
         raise SchedkitError(f"--gantt {path}: expected a .html (plotly) or .png/.svg/.pdf (matplotlib) file")
     return path
+
+
+def gantt_figure(instance, result, backend: str = "plotly"):
+    """The chart as a figure object to show in a notebook: a plotly ``Figure`` or a matplotlib ``Figure``."""
+    data = chart_data(instance, result)
+    if backend == "plotly":
+        return plotly_gantt(data)
+    if backend == "matplotlib":
+        return matplotlib_gantt(data)
+    raise SchedkitError(f"backend {backend!r}: expected plotly or matplotlib")
 
 
 def plotly_gantt(data: ChartData):
@@ -82,19 +88,15 @@ def plotly_gantt(data: ChartData):
 
 
 def matplotlib_gantt(data: ChartData):
-    """A static matplotlib figure of the same chart."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """A static matplotlib figure of the same chart (a bare ``Figure``: no pyplot state, no backend switch)."""
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     profiles = len(data.profiles)
     lane_height = 0.28 if len(data.lanes) > 1 else 1.2
     chart_height = max(2.0, lane_height * len(data.lanes) + 1.0)
-    figure, axes = plt.subplots(1 + profiles, 1, sharex=True, squeeze=False, layout="constrained",
-                                figsize=(11, chart_height + 1.1 * profiles),
-                                height_ratios=[chart_height] + [1.1] * profiles)
+    figure = Figure(figsize=(11, chart_height + 1.1 * profiles), layout="constrained")
+    axes = figure.subplots(1 + profiles, 1, sharex=True, squeeze=False, height_ratios=[chart_height] + [1.1] * profiles)
     chart = axes[0][0]
     position = {lane: len(data.lanes) - 1 - i for i, lane in enumerate(data.lanes)}
     bars = data.bars
