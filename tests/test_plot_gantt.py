@@ -14,6 +14,7 @@ from schedkit.instances import FJSPInstance, SMTTInstance
 from schedkit.plot import gantt_figure, write_gantt
 from schedkit.plot.bars import chart_data
 from schedkit.plot.gantt import plotly_gantt
+from schedkit.plot.memory import memory_data
 from schedkit.result import Result
 
 INSTANCES = Path(__file__).resolve().parents[1] / "instances"
@@ -104,3 +105,18 @@ def test_solve_with_gantt_on_the_command_line(tmp_path, suffix):
     assert f"Gantt chart written to {chart}" in solved.output and chart.stat().st_size > 10_000
     refused = CliRunner().invoke(main, ["solve", str(INSTANCES / "smtt" / "example.csv"), "--gantt", "chart.txt"])
     assert refused.exit_code == 2 and "expected a .html" in refused.output
+
+
+def test_cosma_scratchpad_chart(tmp_path):
+    instance = schedkit.load(INSTANCES / "cosma" / "graphs" / "resnet8_tiny.json")
+    options = schedkit.SolveOptions(time_limit=10, params={"budget": "M_R", "weights": True})
+    result = schedkit.solve(instance, "cosma/greedy", options)
+    data = memory_data(instance, result)
+    assert len(data.episodes) == len(result.schedule) and data.capacity == result.extra["capacity"]
+    assert (data.episodes["address"] >= 0).all() and (data.episodes["address"] + data.episodes["size"] <= data.capacity).all()
+    reloaded = {t for t in data.episodes["tensor"] if (data.episodes["tensor"] == t).sum() > 1}
+    assert set(data.episodes.loc[data.episodes["highlight"], "tensor"]) == reloaded
+    assert bool(reloaded) == (result.objective > 0)  # off-chip traffic beyond the compulsory comes only from reloads
+    png = write_gantt(instance, result, tmp_path / "cosma.png")
+    assert png.stat().st_size > 10_000
+    assert len(gantt_figure(instance, result, "plotly").data) == data.episodes["tensor"].nunique()

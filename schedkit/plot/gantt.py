@@ -2,7 +2,8 @@
 
 Machines (FJSP/JSSP, SMTT) or tasks (RCPSP) on the y axis, one colour per job (the same in both
 back ends), tardy jobs or the critical chain outlined in red; an RCPSP chart has one resource-usage
-profile per resource under it, with the capacity (less any downtime) as a dashed line.
+profile per resource under it, with the capacity (less any downtime) as a dashed line. A COSMA
+result is drawn as the scratchpad over time (``schedkit.plot.memory``).
 """
 
 from __future__ import annotations
@@ -30,26 +31,31 @@ def job_colour(job: int) -> str:
 def write_gantt(instance, result, path: str | Path) -> Path:
     """Draw the result's schedule to ``path``: ``.html`` with plotly, ``.png/.svg/.pdf`` with matplotlib."""
     path = Path(path)
-    data = chart_data(instance, result)
     suffix = path.suffix.lower()
     if suffix == ".html":
-        figure = plotly_gantt(data)
+        figure = gantt_figure(instance, result, "plotly")
         figure.write_html(path, include_plotlyjs=True)  # self-contained: opens without a network
     elif suffix in PICTURE_SUFFIXES:
-        matplotlib_gantt(data).savefig(path, dpi=120)
+        gantt_figure(instance, result, "matplotlib").savefig(path, dpi=120)
     else:
         raise SchedkitError(f"--gantt {path}: expected a .html (plotly) or .png/.svg/.pdf (matplotlib) file")
     return path
 
 
 def gantt_figure(instance, result, backend: str = "plotly"):
-    """The chart as a figure object to show in a notebook: a plotly ``Figure`` or a matplotlib ``Figure``."""
+    """The chart as a figure object to show in a notebook: a plotly ``Figure`` or a matplotlib ``Figure``.
+    A COSMA result is drawn as its scratchpad over time (``schedkit.plot.memory``)."""
+    if backend not in ("plotly", "matplotlib"):
+        raise SchedkitError(f"backend {backend!r}: expected plotly or matplotlib")
+    if instance.problem == "cosma" and result.schedule:
+        from schedkit.plot.memory import matplotlib_memory, memory_data, plotly_memory
+
+        data = memory_data(instance, result)
+        return plotly_memory(data) if backend == "plotly" else matplotlib_memory(data)
     data = chart_data(instance, result)
     if backend == "plotly":
         return plotly_gantt(data)
-    if backend == "matplotlib":
-        return matplotlib_gantt(data)
-    raise SchedkitError(f"backend {backend!r}: expected plotly or matplotlib")
+    return matplotlib_gantt(data)
 
 
 def plotly_gantt(data: ChartData):
