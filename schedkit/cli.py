@@ -6,6 +6,7 @@ import functools
 import importlib
 import json
 import pkgutil
+import signal
 import sys
 from pathlib import Path
 
@@ -225,6 +226,8 @@ def bench(paths, method_names, time_limit, threads, seeds, jobs, problem, index_
 
     plan = plan_runs(list(paths), list(method_names), seeds=seeds, time_limit=time_limit, threads=threads,
                      problem=problem, indices=parse_indices(index_spec), params=_parse_params(params))
+    # `kill PID` (SIGTERM) unwinds like Ctrl-C, so the runs still going are stopped too
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(143))
     summary = sweep(plan.runs, out, jobs=jobs, scheduler=scheduler, progress=not quiet)
     if summary.dropped_torn_line:
         click.echo(f"dropped a torn last line of {out}; its run was done again", err=True)

@@ -10,7 +10,9 @@ and recorded as a failed row, and the others go on.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import wait
@@ -25,9 +27,21 @@ def default_kill_after(run: Run) -> float | None:
     return None if run.time_limit is None else 2 * run.time_limit + 30
 
 
-def _child(run: Run, connection) -> None:
+def _watch(sweep_pid: int) -> None:
+    """End this run's process when the sweep is gone (killed alone, not with its process group):
+    nobody is left to record the row, and an orphan would hold a core until its time limit."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(sweep_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+
+
+def _child(run: Run, connection, sweep_pid: int) -> None:
     # Ctrl-C reaches the whole process group: the parent handles it, the run must not half-finish.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch, args=(sweep_pid,), daemon=True).start()
     connection.send(run_one(run))
     connection.close()
 
@@ -50,7 +64,7 @@ def run_local(runs: Iterable[Run], jobs: int = 1,
             while pending and len(running) < max(1, jobs):
                 run = pending.pop()
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(run, sender), daemon=True)
+                process = context.Process(target=_child, args=(run, sender, os.getpid()), daemon=True)
                 process.start()
                 sender.close()  # so that the receiver sees EOF when the child dies
                 running[receiver] = (process, run, time.perf_counter())
