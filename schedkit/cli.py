@@ -222,8 +222,11 @@ def bench(paths, method_names, time_limit, threads, seeds, jobs, problem, index_
     """Benchmark methods on the instances in PATHS (files, globs, folders); one row per run is
     appended to --out as it finishes, and runs already there are skipped (resume)."""
     from schedkit.bench.plan import parse_indices, plan_runs
+    from schedkit.bench.pool import start_workers
     from schedkit.bench.sweep import sweep
 
+    if scheduler is None:
+        start_workers()  # the worker processes' imports overlap the planning
     plan = plan_runs(list(paths), list(method_names), seeds=seeds, time_limit=time_limit, threads=threads,
                      problem=problem, indices=parse_indices(index_spec), params=_parse_params(params))
     # `kill PID` (SIGTERM) unwinds like Ctrl-C, so the runs still going are stopped too

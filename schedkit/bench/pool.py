@@ -10,6 +10,7 @@ and recorded as a failed row, and the others go on.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import threading
@@ -50,6 +51,12 @@ def _context():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["schedkit.bench.worker", "schedkit.bench._preload"])
     return context
+
+
+def start_workers() -> None:
+    """Start the forkserver now, so that it imports the methods while the caller plans the sweep."""
+    _context()
+    multiprocessing.forkserver.ensure_running()
 
 
 def run_local(runs: Iterable[Run], jobs: int = 1,
