@@ -103,14 +103,17 @@ def build_rcpsp_cpsat(instance, upper_bound: int | None = None, interval_makespa
         earliest, latest_end = time_windows(instance.__class__(**_without_windows(instance)), horizon)
     else:
         earliest, latest_end = time_windows(instance, horizon)
-    starts, ends, presences, task_intervals = [], [], [], []
+    starts, ends, presences, task_intervals, sizes = [], [], [], [], []
     demand_terms = [[] for _ in instance.capacities]  # (interval, demand) per resource
     for task, modes in enumerate(instance.modes):
         shortest = min(m.duration for m in modes)
         low, high = earliest[task], max(earliest[task] + shortest, latest_end[task])
         start = model.NewIntVar(low, max(low, high - shortest), f"S{task}")
         end = model.NewIntVar(low + shortest, high, f"C{task}")
+        if latest_end[task] < low + shortest:  # an empty window: keep it, the model is infeasible
+            model.Add(end <= latest_end[task])
         if len(modes) == 1:
+            sizes.append(modes[0].duration)
             interval = model.NewIntervalVar(start, modes[0].duration, end, f"task{task}")
             for r, q in enumerate(modes[0].demands):
                 if q:
@@ -119,6 +122,7 @@ def build_rcpsp_cpsat(instance, upper_bound: int | None = None, interval_makespa
         else:
             durations = sorted({m.duration for m in modes})
             duration = model.NewIntVarFromDomain(cp_model.Domain.FromValues(durations), f"D{task}")
+            sizes.append(duration)
             interval = model.NewIntervalVar(start, duration, end, f"task{task}")
             literals = []
             for k, mode in enumerate(modes):
@@ -170,7 +174,7 @@ def build_rcpsp_cpsat(instance, upper_bound: int | None = None, interval_makespa
         if assumptions:
             # copies of the two intervals, present only while the pair is switched on
             literal = switch(f"disjunctive[{a},{b}]")
-            copies = [model.NewOptionalIntervalVar(starts[t], ends[t] - starts[t], ends[t], literal, f"pair{a}_{b}_{t}")
+            copies = [model.NewOptionalIntervalVar(starts[t], sizes[t], ends[t], literal, f"pair{a}_{b}_{t}")
                       for t in (a, b)]
             model.AddNoOverlap(copies)
         else:

@@ -1,0 +1,131 @@
+"""RCPSP on PSPLIB: the performance goals of the RCPSP issue, one subcommand each.
+
+    python benchmarks/rcpsp_psplib.py j30 --time-limit 60 --threads 2            # all 480 to optimality
+    python benchmarks/rcpsp_psplib.py subset --set j60 --time-limit 10 --threads 2
+    python benchmarks/rcpsp_psplib.py subset --set j120 --time-limit 10 --threads 2
+    python benchmarks/rcpsp_psplib.py heuristic --set j120 --schedules 5000
+    python benchmarks/rcpsp_psplib.py mip --every 10 --time-limit 60
+
+Each prints a one-line-per-instance log and a summary table, and writes the rows to
+``--csv`` when given. Deviations: (makespan − reference) / reference, in %; the reference is the
+known optimum / best-known value (``values.best_known``) or the critical-path bound (networkx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from schedkit import load
+from schedkit.bounds import critical_path_bound
+from schedkit.instances.values import best_known
+from schedkit.registry import SolveOptions, solve
+
+ROOT = Path(__file__).resolve().parents[1] / "instances" / "rcpsp"
+
+
+def _key(path: Path) -> tuple[int, int]:
+    group, number = re.fullmatch(r"j\d\d(\d+)_(\d+)", path.stem).groups()
+    return int(group), int(number)
+
+
+def files(set_name: str, first_of_group: bool = False, every: int = 1) -> list[Path]:
+    """The set's files in (group, number) order; ``first_of_group``: only ``j<set><g>_1.sm``."""
+    paths = sorted((ROOT / set_name).glob("*.sm"), key=_key)
+    if first_of_group:
+        paths = [p for p in paths if _key(p)[1] == 1]
+    return paths[::every]
+
+
+def row_for(path: Path, method: str, options: SolveOptions, warm_start: str | None = None) -> dict:
+    instance = load(path)
+    started = time.perf_counter()
+    result = solve(instance, method, options, warm_start=warm_start)
+    elapsed = time.perf_counter() - started
+    known = best_known("rcpsp", instance.name)
+    cpm = critical_path_bound(instance)
+    row = {"instance": instance.name, "method": method, "status": result.status, "makespan": result.objective,
+           "bound": result.bound, "best_known": known.upper if known else None,
+           "known_optimal": bool(known and known.optimal), "cpm": cpm, "time_s": round(elapsed, 3)}
+    if result.objective is not None:
+        row["dev_best_known_%"] = 100 * (result.objective - row["best_known"]) / row["best_known"] if known else None
+        row["dev_cpm_%"] = 100 * (result.objective - cpm) / cpm
+        # time at which the incumbent first reached the best-known value (from the trace)
+        hits = [t for t, v in result.trace if known and v is not None and v <= known.upper]
+        row["time_to_best_known_s"] = round(min(hits), 3) if hits else None
+    print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+    return row
+
+
+def summarize(frame: pd.DataFrame) -> str:
+    out = {
+        "instances": len(frame),
+        "proven optimal": int((frame["status"] == "optimal").sum()),
+        "at best known": int((frame["makespan"] == frame["best_known"]).sum()),
+        "mean makespan": round(frame["makespan"].mean(), 2),
+        "mean dev. best known %": round(frame["dev_best_known_%"].mean(), 2),
+        "mean dev. CPM %": round(frame["dev_cpm_%"].mean(), 2),
+        "mean dev. CPM of best known %": round((100 * (frame["best_known"] - frame["cpm"]) / frame["cpm"]).mean(), 2),
+        "total time s": round(frame["time_s"].sum(), 1),
+        "median time s": round(statistics.median(frame["time_s"]), 3),
+        "max time s": round(frame["time_s"].max(), 2),
+    }
+    return "\n".join(f"| {k} | {v} |" for k, v in out.items())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["j30", "subset", "heuristic", "mip", "warmstart"])
+    parser.add_argument("--set", dest="set_name", default="j30", choices=["j30", "j60", "j120"])
+    parser.add_argument("--method", default="rcpsp/cpsat")
+    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--every", type=int, default=1, help="every k-th file only")
+    parser.add_argument("--schedules", type=int, default=5000)
+    parser.add_argument("--csv", default=None)
+    args = parser.parse_args()
+    options = SolveOptions(time_limit=args.time_limit, threads=args.threads)
+    rows = []
+    if args.what == "j30":
+        rows = [row_for(p, args.method, options) for p in files("j30", every=args.every)]
+    elif args.what == "subset":
+        rows = [row_for(p, args.method, options) for p in files(args.set_name, first_of_group=True, every=args.every)]
+    elif args.what == "heuristic":
+        heuristic = SolveOptions(threads=1, params={"schedules": args.schedules})
+        rows = [row_for(p, "rcpsp/sampling", heuristic) for p in files(args.set_name, every=args.every)]
+    elif args.what == "mip":
+        # the time-indexed MIP against CP-SAT's optimum on the same instances
+        for path in files(args.set_name, every=args.every):
+            mip = row_for(path, "rcpsp/mip", SolveOptions(time_limit=args.time_limit, threads=1))
+            reference = row_for(path, "rcpsp/cpsat", SolveOptions(threads=args.threads))
+            mip["cpsat_optimum"] = reference["makespan"] if reference["status"] == "optimal" else None
+            mip["agrees"] = mip["status"] != "optimal" or mip["makespan"] == mip["cpsat_optimum"]
+            rows.append(mip)
+    elif args.what == "warmstart":
+        # time to reach the best-known value with and without the heuristic warm start
+        for path in files(args.set_name, every=args.every):
+            cold = row_for(path, "rcpsp/cpsat", SolveOptions(time_limit=args.time_limit, threads=args.threads,
+                                                            params={"heuristic_schedules": 0}))
+            warm = row_for(path, "rcpsp/cpsat", options)
+            rows += [cold | {"warm_start": False}, warm | {"warm_start": True}]
+    frame = pd.DataFrame(rows)
+    if args.csv:
+        frame.to_csv(args.csv, index=False)
+    print()
+    if args.what == "mip":
+        proven = frame[frame["status"] == "optimal"]
+        print(f"MIP proved {len(proven)} of {len(frame)} optimal; all agree with CP-SAT: {bool(proven['agrees'].all())}")
+    elif args.what == "warmstart":
+        for warm, part in frame.groupby("warm_start"):
+            print(f"warm start {warm}: mean time to best known {part['time_to_best_known_s'].mean():.2f} s, "
+                  f"reached {part['time_to_best_known_s'].notna().sum()} of {len(part)}")
+    print(summarize(frame))
+
+
+if __name__ == "__main__":
+    main()

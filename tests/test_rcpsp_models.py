@@ -1,0 +1,153 @@
+"""RCPSP models (CP-SAT, time-indexed MIP) and infeasibility explanations: known optima from the
+PSPLIB table, hand-worked examples for each side constraint, MIP = CP-SAT on random instances."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schedkit.instances import Downtime, Mode, RCPSPInstance, load
+from schedkit.instances.generate_rcpsp import generate_rcpsp
+from schedkit.instances.values import best_known
+from schedkit.registry import SolveOptions, solve
+from schedkit.solvers.rcpsp_conflict import explain_infeasibility
+from schedkit.validate import validate
+
+INSTANCES = Path(__file__).resolve().parents[1] / "instances" / "rcpsp"
+FAST = SolveOptions(time_limit=20, threads=1)
+
+
+def small(**changes) -> RCPSPInstance:
+    """Hand-worked project: 1 (3 units, needs 2) and 2 (2 units, needs 2) cannot overlap on a
+    capacity of 3; 3 (2 units, needs 1) fits beside either. Optimum 5: 1, then 2, 3 alongside."""
+    base = RCPSPInstance(
+        name="small",
+        modes=((Mode(0, (0,)),), (Mode(3, (2,)),), (Mode(2, (2,)),), (Mode(2, (1,)),), (Mode(0, (0,)),)),
+        successors=((1, 2, 3), (4,), (4,), (4,), ()),
+        capacities=(3,),
+    )
+    return replace(base, **changes)
+
+
+@pytest.mark.parametrize("method", ["rcpsp/cpsat", "rcpsp/mip"])
+@pytest.mark.parametrize(("changes", "optimum"), [
+    ({}, 5),
+    ({"downtimes": (Downtime(0, 0, 2, 0),)}, 7),  # nothing runs in [0, 2)
+    ({"downtimes": (Downtime(0, 0, 3, 1),)}, 8),  # only 3 fits in [0, 3); 1 and 2 follow in turn
+    ({"release_dates": (0, 4, 0, 0, 0)}, 7),  # 2 and 3 first, then 1 from time 4
+    ({"deadlines": (None, None, 2, None, None)}, 5),  # 2 first: same makespan
+    ({"deadlines": (None, 3, None, None, None), "release_dates": (0, 0, 0, 2, 0)}, 5),
+    ({"disjunctive": ((1, 3),)}, 5),  # 3 beside 2 instead
+    ({"disjunctive": ((1, 3), (2, 3))}, 7),  # 3 alone
+])
+def test_hand_worked_side_constraints(method, changes, optimum):
+    instance = small(**changes)
+    result = solve(instance, method, FAST)
+    assert result.status == "optimal"
+    assert result.objective == optimum
+    assert validate(instance, result).ok
+
+
+@pytest.mark.parametrize("name", ["j301_1", "j3010_3", "j3047_9", "j3024_5"])
+def test_cpsat_proves_psplib_j30_optima(name):
+    instance = load(INSTANCES / "j30" / f"{name}.sm")
+    result = solve(instance, "rcpsp/cpsat", SolveOptions(time_limit=30, threads=2))
+    assert result.status == "optimal"
+    assert result.objective == best_known("rcpsp", name).upper
+
+
+def test_mip_agrees_with_cpsat_on_j30_sample():
+    instance = load(INSTANCES / "j30" / "j301_1.sm")
+    mip = solve(instance, "rcpsp/mip", SolveOptions(time_limit=60))
+    assert mip.status == "optimal" and mip.objective == best_known("rcpsp", "j301_1").upper == 43
+
+
+def test_multi_mode_with_budget():
+    # task 1: fast mode (1 unit) uses 3 of a non-renewable budget of 2, so the slow mode (4) is forced
+    instance = RCPSPInstance(
+        name="mm", modes=((Mode(0, (0,), (0,)),), (Mode(1, (1,), (3,)), Mode(4, (1,), (1,))), (Mode(0, (0,), (0,)),)),
+        successors=((1,), (2,), ()), capacities=(1,), nonrenewable_capacities=(2,))
+    for method in ("rcpsp/cpsat", "rcpsp/sgs", "rcpsp/sampling"):
+        result = solve(instance, method, FAST)
+        assert result.objective == 4
+        assert result.schedule[1]["mode"] == 1
+
+
+def test_warm_start_is_honoured():
+    instance = load(INSTANCES / "j30" / "j301_2.sm")
+    heuristic = solve(instance, "rcpsp/serial-grpw")
+    fixed = solve(instance, "rcpsp/cpsat", SolveOptions(time_limit=10, warm_start=heuristic.schedule,
+                                                        params={"fix_hints": True}))
+    assert fixed.objective == heuristic.objective
+    assert fixed.schedule == heuristic.schedule
+
+
+def test_time_limit_is_honoured():
+    instance = load(INSTANCES / "j120" / "j12016_1.sm")
+    result = solve(instance, "rcpsp/cpsat", SolveOptions(time_limit=2, threads=1))
+    assert result.runtime_s < 6
+    assert result.status in ("feasible", "optimal") and validate(instance, result).ok
+
+
+def test_infeasible_deadline_is_named():
+    instance = small(deadlines=(None, None, 1, None, None))  # task 2 takes 2 units
+    result = solve(instance, "rcpsp/cpsat", FAST)
+    assert result.status == "infeasible" and result.objective is None
+    names = [c["name"] for c in result.extra["conflict"]["constraints"]]
+    assert names == ["deadline[2]"]
+
+
+def test_infeasible_combination_is_named_and_minimal():
+    # 1 and 3 must both run in [0, 3) (deadline 3), and may not overlap (disjunctive): the
+    # conflict is exactly these three constraints; the release date of 2 is innocent
+    instance = small(deadlines=(None, 3, None, 3, None), disjunctive=((1, 3),), release_dates=(0, 0, 1, 0, 0))
+    conflict = explain_infeasibility(instance)
+    assert conflict["proven"] and conflict["minimal"]
+    assert sorted(c["name"] for c in conflict["constraints"]) == ["deadline[1]", "deadline[3]", "disjunctive[1,3]"]
+
+
+def _drop(instance, names: list[str]) -> RCPSPInstance:
+    """The instance without the named side constraints."""
+    release = list(instance.release_dates or [0] * instance.n)
+    deadlines = list(instance.deadlines or [None] * instance.n)
+    downtimes, pairs = list(instance.downtimes), list(instance.disjunctive)
+    for name in names:
+        kind, inside = name.rstrip("]").split("[")
+        if kind == "release":
+            release[int(inside)] = 0
+        elif kind == "deadline":
+            deadlines[int(inside)] = None
+        elif kind == "disjunctive":
+            pairs.remove(tuple(int(x) for x in inside.split(",")))
+        elif kind == "downtime":
+            r, window = inside[1:].split(":")
+            left, right = (int(x) for x in window.split("-"))
+            downtimes = [d for d in downtimes if not (d.resource == int(r) and d.start < right and left < d.end)]
+    return replace(instance, release_dates=tuple(release), deadlines=tuple(deadlines), downtimes=tuple(downtimes),
+                   disjunctive=tuple(pairs))
+
+
+@pytest.mark.parametrize("kind", ["deadline", "disjunctive", "downtime"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_infeasible_instances_get_a_conflict(kind, seed):
+    instance = generate_rcpsp(12, 4, 2, 6, np.random.default_rng(seed), infeasible=kind, name="gen")
+    result = solve(instance, "rcpsp/cpsat", FAST)
+    assert result.status == "infeasible"
+    names = [c["name"] for c in result.extra["conflict"]["constraints"]]
+    assert names
+    # without the named constraints the planted witness schedule is feasible again
+    relaxed = solve(_drop(instance, names), "rcpsp/cpsat", FAST)
+    assert relaxed.status == "optimal"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), level=st.integers(1, 8))
+def test_mip_equals_cpsat_on_generated_instances(seed, level):
+    instance = generate_rcpsp(8, 3, 2, level, np.random.default_rng(seed), name="gen")
+    cpsat = solve(instance, "rcpsp/cpsat", FAST)
+    mip = solve(instance, "rcpsp/mip", SolveOptions(time_limit=60))
+    assert cpsat.status == mip.status == "optimal"
+    assert cpsat.objective == mip.objective
