@@ -161,7 +161,7 @@ def test_interrupted_sweep_resumes_without_losing_or_repeating_rows(tmp_path):
     out = tmp_path / "runs.csv"
     files = [str(J30 / f"j301_{i}.sm") for i in range(1, 5)]
     command = [sys.executable, "-m", "schedkit.cli", "bench", *files, "--method", "rcpsp/cpsat", "--method",
-               "rcpsp/sgs", "--time-limit", "2", "--jobs", "2", "--out", str(out), "--quiet"]
+               "rcpsp/sgs", "--time-limit", "1", "--jobs", "2", "--out", str(out), "--quiet"]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def start():
@@ -188,6 +188,6 @@ def test_interrupted_sweep_resumes_without_losing_or_repeating_rows(tmp_path):
     final = data_lines(out)
     assert final[: len(after_kill)] == after_kill
     keys = [row["key"] for row in csv.DictReader(out.open())]
-    planned = {run.key for run in plan_runs(files, ["rcpsp/cpsat", "rcpsp/sgs"], time_limit=2).runs}
+    planned = {run.key for run in plan_runs(files, ["rcpsp/cpsat", "rcpsp/sgs"], time_limit=1).runs}
     assert len(keys) == len(set(keys)) == 8 and set(keys) == planned
     assert f"8 runs planned, {len(after_kill)} already in" in output
