@@ -1,9 +1,9 @@
 """The solver backends on their own: status mapping, bounds, warm starts, clear errors."""
 
 import pyomo.environ as pyo
-from pyomo.common.collections import ComponentMap
 import pytest
 from ortools.sat.python import cp_model
+from pyomo.common.collections import ComponentMap
 
 from schedkit.errors import SolverError
 from schedkit.solvers.cpsat import run_cpsat
