@@ -44,8 +44,13 @@ def _best_fit(resident: dict[int, tuple[int, int]], size: int, capacity: int) ->
     return best
 
 
-def simulate(instance, order, capacity: int, weights: bool, policy: str) -> list[dict] | None:
-    """Episode rows of the baseline run, or None when a pinned set does not fit (fragmentation)."""
+def simulate(instance, order, capacity: int, weights: bool, policy: str,
+             release: dict[int, set[int]] | None = None) -> list[dict] | None:
+    """Episode rows of the baseline run, or None when a pinned set does not fit (fragmentation).
+
+    ``release`` (tensor → event steps) spills a tensor right after the event before each listed
+    step: a residency plan (e.g. the fixed-schedule byte-count stage) that the run follows, the
+    eviction policy acting only when a placement still fails."""
     if policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}: expected one of {POLICIES}")
     tracked = instance.tracked(weights)
@@ -53,6 +58,8 @@ def simulate(instance, order, capacity: int, weights: bool, policy: str) -> list
     uses = {t: sorted(position[v] for v in instance.consumers[t]) for t in range(instance.num_tensors) if tracked[t]}
     last_event = {t: max(steps + ([position[instance.producer[t]]] if instance.producer[t] is not None else []))
                   for t, steps in uses.items()}
+    event_steps = {t: set(steps) | ({position[instance.producer[t]]} if instance.producer[t] is not None else set())
+                   for t, steps in uses.items()}
     resident: dict[int, tuple[int, int]] = {}  # tensor → (address, size)
     opened: dict[int, int] = {}  # tensor → start step of its open episode
     spilled: set[int] = set()
@@ -73,6 +80,10 @@ def simulate(instance, order, capacity: int, weights: bool, policy: str) -> list
     for step, v in enumerate(order):
         for t in [t for t in resident if last_event[t] < step]:
             close(t, step - 1)
+        if release:
+            for t in [t for t in resident if t in release and next_use(t, step - 1) in release[t]
+                      and next_use(t, step - 1) > step and step - 1 in event_steps[t]]:
+                evict(t, step)  # the plan breaks the gap that starts now: spill right after its event
         needed = [t for t in (*instance.inputs[v], *instance.outputs[v]) if tracked[t]]
         pinned = set(needed)
         queue = sorted((t for t in needed if t not in resident), key=lambda t: (-instance.sizes[t], t))

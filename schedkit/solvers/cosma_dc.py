@@ -200,49 +200,68 @@ def cut_points(instance, order, window: int, weights: bool, offset: int = 0) -> 
 
 
 def improve_order(instance, order, capacity, weights, *, window, deadline, threads, seed, segment_limit, log=False,
-                  started=None, segment_kind="residency"):
+                  started=None, segment_kind="alternate"):
     """Passes of segment re-ordering, each accepted when the exact fixed-order traffic does not
     grow. Returns (order, FixedOutcome of that order, trace of (seconds, traffic))."""
     started = time.perf_counter() if started is None else started
     best = solve_fixed(instance, order, capacity, weights, time_limit=max(1.0, deadline - time.perf_counter()),
                        threads=threads, seed=seed)
     trace = [(time.perf_counter() - started, best.objective)]
-    offsets = [0, window // 2, window // 3, 2 * window // 3]
-    for offset in offsets:
-        improved = False
-        cuts = cut_points(instance, order, window, weights, offset)
-        for first, last in itertools.pairwise(cuts):
+    kinds = ("excess", "residency") if segment_kind == "alternate" else (segment_kind,)
+    passes = 0
+    while time.perf_counter() < deadline:
+        # passes alternate the two segment objectives and shift the cuts; once a round of four
+        # passes gains nothing, the window doubles (up to the whole order)
+        improved_round = False
+        for offset in (0, window // 2, window // 3, 2 * window // 3):
+            kind = kinds[passes % len(kinds)]
+            passes += 1
+            new_order, outcome = _improve_pass(instance, order, best, capacity, weights, window, offset, kind, deadline,
+                                               threads, seed, segment_limit, log)
+            if outcome.objective < best.objective:
+                improved_round = True
+                trace.append((time.perf_counter() - started, outcome.objective))
+            order, best = new_order, outcome
             if time.perf_counter() >= deadline:
                 return order, best, trace
-            if last - first < 2:
-                continue
-            live = instance.live_bytes(order, weights)
-            if max(live[first:last]) <= capacity:
-                continue
-            if segment_kind == "residency":
-                model, position = segment_residency_model(instance, order, first, last, capacity, weights)
-            else:
-                model, position, _ = segment_model(instance, order, first, last, capacity, weights)
-            hints = {position[v]: s for s, v in enumerate(order[first:last])}
-            limit = min(segment_limit, max(0.1, deadline - time.perf_counter()))
-            outcome = run_cpsat(model, time_limit=limit, threads=threads, seed=seed, hints=hints, log=log)
-            if not outcome.has_solution:
-                continue
-            segment = sorted(order[first:last], key=lambda v: outcome.solver.Value(position[v]))
-            if segment == order[first:last]:
-                continue
-            candidate = order[:first] + segment + order[last:]
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0.2:
-                return order, best, trace
-            result = solve_fixed(instance, candidate, capacity, weights, time_limit=remaining, threads=threads, seed=seed)
-            if result.objective is not None and result.objective <= best.objective:
-                improved = improved or result.objective < best.objective
-                order, best = candidate, result
-                trace.append((time.perf_counter() - started, best.objective))
-        if not improved and offset != 0 and time.perf_counter() >= deadline:
-            break
+        if not improved_round:
+            if window >= len(order):
+                break
+            window = min(len(order), 2 * window)
     return order, best, trace
+
+
+def _improve_pass(instance, order, best, capacity, weights, window, offset, kind, deadline, threads, seed,
+                  segment_limit, log):
+    """One pass over the segments; returns (order, outcome), the same objects when nothing was accepted."""
+    for first, last in itertools.pairwise(cut_points(instance, order, window, weights, offset)):
+        if time.perf_counter() >= deadline:
+            break
+        if last - first < 2:
+            continue
+        live = instance.live_bytes(order, weights)
+        if max(live[first:last]) <= capacity:
+            continue
+        if kind == "residency":
+            model, position = segment_residency_model(instance, order, first, last, capacity, weights)
+        else:
+            model, position, _ = segment_model(instance, order, first, last, capacity, weights)
+        hints = {position[v]: s for s, v in enumerate(order[first:last])}
+        limit = min(segment_limit, max(0.1, deadline - time.perf_counter()))
+        outcome = run_cpsat(model, time_limit=limit, threads=threads, seed=seed, hints=hints, log=log)
+        if not outcome.has_solution:
+            continue
+        segment = sorted(order[first:last], key=lambda v: outcome.solver.Value(position[v]))
+        if segment == order[first:last]:
+            continue
+        candidate = order[:first] + segment + order[last:]
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.2:
+            break
+        result = solve_fixed(instance, candidate, capacity, weights, time_limit=remaining, threads=threads, seed=seed)
+        if result.objective is not None and result.objective <= best.objective:  # plateau moves allowed
+            order, best = candidate, result
+    return order, best
 
 
 def _joint(instance, options, method: str, window: int) -> Result:
@@ -265,7 +284,7 @@ def _joint(instance, options, method: str, window: int) -> Result:
     order, best, trace = improve_order(instance, list(start_order), capacity, weights, window=window, deadline=deadline,
                                        threads=options.threads, seed=options.seed,
                                        segment_limit=float(options.params.get("segment_time_limit", 4.0)), log=options.log,
-                                       started=started, segment_kind=str(options.params.get("segment", "residency")))
+                                       started=started, segment_kind=str(options.params.get("segment", "alternate")))
     extra = {**cosma_extra(capacity, weights, order), "start_traffic": {"given": starts[0][0], "minpeak": starts[1][0]}}
     return Result(instance.problem, instance.name, method, FEASIBLE, objective=best.objective, bound=None,
                   runtime_s=time.perf_counter() - started, schedule=best.rows, trace=trace,

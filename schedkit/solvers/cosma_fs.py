@@ -62,6 +62,26 @@ def all_broken_rows(data) -> list[dict]:
     return rows
 
 
+def baseline_rows(instance, order, capacity: int, weights: bool) -> list[dict] | None:
+    """The better of the two baselines on ``order`` (greedy-by-size arena, Belady / least-traffic)."""
+    from schedkit.heuristics.cosma_greedy import simulate
+
+    found = [rows for rows in (simulate(instance, order, capacity, weights, p) for p in ("bytes", "belady")) if rows]
+    return min(found, key=lambda rows: rows_traffic(instance, rows)) if found else None
+
+
+def plan_guided_rows(instance, data, keep, capacity: int, weights: bool) -> list[dict] | None:
+    """A baseline run that spills where the residency plan breaks a gap (least-traffic eviction
+    when a placement still fails): a repair of a plan whose runs find no addresses."""
+    from schedkit.heuristics.cosma_greedy import simulate
+
+    release: dict[int, set[int]] = {}
+    for (k, j), kept in keep.items():
+        if not kept:
+            release.setdefault(data.tensors[k].tensor, set()).add(data.tensors[k].steps[j + 1])
+    return simulate(instance, data.order, capacity, weights, "bytes", release)
+
+
 def place_runs(data, keep, capacity, time_limit, threads, seed, log=False) -> list[dict] | None:
     """Addresses for the runs a keep plan gives (stage 2), or None when none are found."""
     runs = data.runs(keep)
@@ -73,13 +93,22 @@ def place_runs(data, keep, capacity, time_limit, threads, seed, log=False) -> li
 
 
 def solve_fixed(instance, order, capacity: int, weights: bool, *, time_limit: float | None = None,
-                threads: int = 1, seed: int = 0, keep_hint: dict | None = None, log: bool = False) -> FixedOutcome:
-    """The minimum traffic for ``order`` at ``capacity`` (two stages, then the box model)."""
+                threads: int = 1, seed: int = 0, keep_hint: dict | None = None, log: bool = False,
+                incumbent: list[dict] | None = None) -> FixedOutcome:
+    """The minimum traffic for ``order`` at ``capacity`` (two stages, then the box model).
+
+    ``incumbent``: episode rows for the same order (e.g. a baseline's), the starting solution when
+    better than breaking every gap; by default the better of the two given-order baselines."""
     started = time.perf_counter()
     deadline = None if time_limit is None else started + time_limit
     data = episode_data(instance, order, weights)
     best_rows = all_broken_rows(data)
     best = rows_traffic(instance, best_rows)
+    if incumbent is None:
+        incumbent = baseline_rows(instance, order, capacity, weights)
+    if incumbent and rows_traffic(instance, incumbent) < best:
+        best_rows, best = incumbent, rows_traffic(instance, incumbent)
+        keep_hint = keep_hint or keep_from_rows(data, incumbent)
     trace = [(time.perf_counter() - started, best)]
     bound = 0
     cuts: list[dict] = []
@@ -89,13 +118,20 @@ def solve_fixed(instance, order, capacity: int, weights: bool, *, time_limit: fl
         for cut in cuts:  # a residency plan whose runs found no addresses
             model.AddBoolOr([keep[g].Not() if value else keep[g] for g, value in cut.items()])
         hints = {keep[g]: int(v) for g, v in hint.items() if g in keep} if hint else None
-        stage1 = run_cpsat(model, time_limit=_remaining(deadline), threads=threads, seed=seed, hints=hints, log=log)
+        share = None if deadline is None else max(0.05, (deadline - time.perf_counter()) / 2)
+        stage1 = run_cpsat(model, time_limit=share, threads=threads, seed=seed, hints=hints, log=log)
         if stage1.bound is not None:
             bound = max(bound, stage1.bound)
         if not stage1.has_solution:
             break
         plan = {g: bool(stage1.solver.Value(var)) for g, var in keep.items()}
-        rows = place_runs(data, plan, capacity, _remaining(deadline), threads, seed, log)
+        # the address stage gets at most a third of the time left: the box model needs the rest
+        share = None if deadline is None else max(0.05, (deadline - time.perf_counter()) / 3)
+        rows = place_runs(data, plan, capacity, share, threads, seed, log)
+        guided = plan_guided_rows(instance, data, plan, capacity, weights)
+        if guided is not None and rows_traffic(instance, guided) < best:
+            best_rows, best = guided, rows_traffic(instance, guided)
+            trace.append((time.perf_counter() - started, best))
         if rows is not None:
             value = rows_traffic(instance, rows)
             if value < best:
