@@ -123,6 +123,11 @@ def solve(instance_path, problem, index, method, time_limit, threads, seed, warm
     if known is not None:
         kind = "optimum" if known.optimal else f"best known (lower bound {known.lower})"
         click.echo(f"  {kind}: {known.upper}")
+    conflict = result.extra.get("conflict")
+    if isinstance(conflict, dict) and conflict.get("constraints"):  # RCPSP: why it is infeasible
+        click.echo("  conflicting constraints" + (" (irreducible)" if conflict.get("minimal") else "") + ":")
+        for item in conflict["constraints"]:
+            click.echo(f"    {item['name']}: {item['description']}")
     if output:
         click.echo(f"  result written to {output}")
     if gantt:
