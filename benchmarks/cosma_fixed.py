@@ -1,7 +1,7 @@
-"""COSMA with a fixed order: the exact episode model (cosma/fs, given and minimum-peak order) against the four baselines, every
-shipped graph, activation-only and with weights, at M_R and M_H (and M_P for the baselines' zero
-check, with --mp). Optionally cross-checks the time-indexed ILP (cosma/ilp, order=given) and the
-episode MIP (cosma/fs-mip) on the small graphs.
+"""COSMA with a fixed order: the exact episode model (cosma/fs, given and minimum-peak order) against
+the four baselines, every shipped graph, activation-only and with weights, at M_R and M_H (other
+budgets with --budget, e.g. M_P). Optionally cross-checks the time-indexed ILP (cosma/ilp, given
+order and free), and the episode MIP (cosma/fs-mip) on the small graphs.
 
 Prints one row per (graph, weights, budget) and the mean reduction of non-compulsory traffic
 against the best baseline (over the cases where the best baseline has traffic > 0). Example (the
@@ -31,17 +31,19 @@ BASELINES = ["cosma/greedy-given-belady", "cosma/greedy-given-bytes", "cosma/gre
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", action="append", help="graph name (repeatable; default: all ten)")
+    parser.add_argument("--budget", action="append", help="named budget or bytes (repeatable; default M_R and M_H)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--mp-time-limit", type=float, default=10.0, help="seconds for the minimum-peak order")
-    parser.add_argument("--cross-check", action="store_true", help="also cosma/ilp (order=given) and cosma/fs-mip")
+    parser.add_argument("--cross-check", action="store_true",
+                        help="also cosma/ilp (order=given and free) and cosma/fs-mip")
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     rows = []
     for name in args.graph or NAMES:
         instance = load(GRAPHS / f"{name}.json")
         for weights in (False, True):
-            for budget in ("M_R", "M_H"):
+            for budget in args.budget or ["M_R", "M_H"]:
                 params = {"budget": budget, "weights": weights, "mp_time_limit": args.mp_time_limit}
                 options = SolveOptions(time_limit=args.time_limit, threads=args.threads, params=params)
                 exact = solve(instance, "cosma/fs", options)
@@ -61,10 +63,10 @@ def main() -> None:
                 row["reduction_%"] = (round(100 * (1 - row["cosma"] / row["best_baseline"]), 1)
                                       if row["best_baseline"] else None)
                 if args.cross_check:
-                    for method, extra in (("cosma/ilp", {"order": "given"}), ("cosma/fs-mip", {})):
+                    for key, method, extra in (("ilp_given", "cosma/ilp", {"order": "given"}), ("fs-mip", "cosma/fs-mip", {}),
+                                               ("ilp_free", "cosma/ilp", {})):
                         check = solve(instance, method, SolveOptions(time_limit=args.time_limit, threads=args.threads,
                                                                      params={**params, **extra}))
-                        key = method.removeprefix("cosma/")
                         row[key] = check.objective
                         row[f"{key}_status"] = check.status
                         row[f"{key}_s"] = round(check.runtime_s, 2)
@@ -76,7 +78,7 @@ def main() -> None:
     with_traffic = table[table["best_baseline"] > 0]
     print(f"\nproven optimal: {(table['fs_status'] == 'optimal').sum()} / {len(table)}; "
           f"slowest fs: {table['fs_s'].max():.3f} s")
-    for budget in ("M_R", "M_H"):
+    for budget in args.budget or ["M_R", "M_H"]:
         part = with_traffic[with_traffic["budget"] == budget]
         if len(part):
             print(f"{budget}: mean reduction of min(fs given, fs min-peak) vs the best of the four baselines "

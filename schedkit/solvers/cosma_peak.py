@@ -159,4 +159,5 @@ def run_peak(instance, options) -> Result:
                       termination="no_addresses", extra=extra)
     # the objective is the traffic (zero); the peak and its bound are reported in extra
     return Result(instance.problem, instance.name, "cosma/peak", found.status, objective=0, bound=0,
-                  runtime_s=runtime, schedule=rows, trace=[(runtime, 0)], termination=found.status, extra=extra)
+                  runtime_s=runtime, schedule=rows, trace=[(runtime, 0)],
+                  termination="optimal" if found.status == OPTIMAL else "time_limit", extra=extra)
