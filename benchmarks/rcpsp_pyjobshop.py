@@ -1,0 +1,58 @@
+"""PyJobShop (OR-Tools backend) on the same PSPLIB subsets as ``rcpsp_psplib.py subset``, for the
+side-by-side comparison. Runs in its own environment, never imports schedkit:
+
+    python -m venv /tmp/pjs && /tmp/pjs/bin/pip install pyjobshop psplib
+    /tmp/pjs/bin/python benchmarks/rcpsp_pyjobshop.py --set j60 --time-limit 10 --threads 2 --csv pjs_j60.csv
+
+Prints one line per instance (makespan, lower bound, status, time) and the mean makespan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import statistics
+import time
+from pathlib import Path
+
+import pyjobshop
+
+ROOT = Path(__file__).resolve().parents[1] / "instances" / "rcpsp"
+
+
+def first_of_each_group(set_name: str) -> list[Path]:
+    def key(path: Path) -> tuple[int, int]:
+        group, number = re.fullmatch(r"j\d\d(\d+)_(\d+)", path.stem).groups()
+        return int(group), int(number)
+
+    return [p for p in sorted((ROOT / set_name).glob("*.sm"), key=key) if key(p)[1] == 1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="set_name", required=True, choices=["j30", "j60", "j120"])
+    parser.add_argument("--time-limit", type=float, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--csv", default=None)
+    args = parser.parse_args()
+    rows = []
+    for path in first_of_each_group(args.set_name):
+        data = pyjobshop.read(path, instance_format="psplib")
+        started = time.perf_counter()
+        result = pyjobshop.solve(data, solver="ortools", time_limit=args.time_limit, num_workers=args.threads)
+        row = {"instance": path.stem, "makespan": round(result.objective), "lower_bound": round(result.lower_bound),
+               "status": result.status.value, "time_s": round(time.perf_counter() - started, 3)}
+        print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+        rows.append(row)
+    if args.csv:
+        with open(args.csv, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    print(f"mean makespan {statistics.mean(r['makespan'] for r in rows):.2f} over {len(rows)} instances, "
+          f"optimal {sum(r['status'] == 'Optimal' for r in rows)}")
+
+
+if __name__ == "__main__":
+    main()
