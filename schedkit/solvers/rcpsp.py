@@ -59,6 +59,7 @@ def run_rcpsp_cpsat(instance, options: SolveOptions):
     remaining = None if options.time_limit is None else max(0.05, options.time_limit - (time.perf_counter() - started))
     two_stage = params.get("two_stage", True) and not params.get("fix_hints", False)
     stage1 = (STAGE1_SECONDS if remaining is None else STAGE1_SHARE * remaining) if two_stage else remaining
+    heuristic_seconds = time.perf_counter() - started
     outcome = run_cpsat(built.model, time_limit=stage1, threads=options.threads, seed=options.seed,
                         hints=hints, log=options.log, fix_hints=params.get("fix_hints", False))
     schedule = _decode(instance, built, outcome) if outcome.has_solution else None
@@ -70,6 +71,9 @@ def run_rcpsp_cpsat(instance, options: SolveOptions):
         outcome.status, outcome.objective, schedule = FEASIBLE, upper_bound, hint
     result = outcome_result(instance, "rcpsp/cpsat", outcome, schedule)
     result.extra["stages"] = getattr(outcome, "stage", 1)
+    # the trace counts from the method's start: the heuristic's schedule is its first point
+    result.trace = ([(heuristic_seconds, upper_bound)] if upper_bound is not None else []) + [
+        (t + heuristic_seconds, v) for t, v in result.trace]
     if result.status == INFEASIBLE and params.get("explain", True):
         from schedkit.solvers.rcpsp_conflict import explain_infeasibility
 
