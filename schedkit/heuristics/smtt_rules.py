@@ -54,7 +54,8 @@ def _dispatch(instance, priority) -> list[int]:
     placed = np.zeros(instance.n, dtype=bool)
     sequence, t = [], 0
     for _ in range(instance.n):
-        value = np.where(placed, np.inf, priority(t, placed))
+        value = np.minimum(priority(t, placed), np.finfo(float).max)  # an infinite priority still beats a placed job
+        value[placed] = np.inf
         job = int(np.argmin(value))  # argmin returns the first minimum: the smaller job number
         sequence.append(job)
         placed[job] = True

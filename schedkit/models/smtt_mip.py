@@ -84,8 +84,11 @@ def build_time_indexed(instance) -> pyo.ConcreteModel:
             return 0
         return 1 if s > horizon - p[j] else m.z[j, s]
 
-    model.machine = pyo.Constraint(range(horizon), rule=lambda m, time: sum(
-        started_by(m, j, time) - started_by(m, j, time - p[j]) for j in range(n)) <= 1)
+    def machine(m, time):
+        running = sum(started_by(m, j, time) - started_by(m, j, time - p[j]) for j in range(n))
+        return pyo.Constraint.Skip if isinstance(running, int) else running <= 1  # a constant when no z is free
+
+    model.machine = pyo.Constraint(range(horizon), rule=machine)
 
     def cost(j, s):
         return w[j] * max(0, s + p[j] - d[j])

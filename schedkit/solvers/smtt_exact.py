@@ -106,7 +106,7 @@ def run_exact(instance, options: SolveOptions):
     started = time.perf_counter()
     if _unweighted(instance) and instance.n > 0:
         solver = MemoSolver(instance)
-        value = solver.run(options.time_limit)
+        value = solver.run(options.time_limit, chunk=int(options.params.get("chunk", 200_000)))
         if value is not None:
             rows, total = sequence_schedule(instance, solver.sequence())
             return Result("smtt", instance.name, "smtt/exact", OPTIMAL, objective=total, bound=total,

@@ -31,6 +31,8 @@ MAX_JOBS = (1 << KEY_BITS) - 1
 MAX_TIME = (1 << 30) - 1
 INIT, NEED_L, NEED_B = 0, 1, 2
 EDD, SPT = -1, -2  # decisions of the closed-form nodes
+RULE_3, RULE_4A, RULE_4B = 1, 2, 4
+ALL_RULES = RULE_3 | RULE_4A | RULE_4B
 
 
 @njit(cache=True)
@@ -97,9 +99,10 @@ def small_value(P, D, members, start, count, t):
 
 
 @njit(cache=True)
-def kept_positions(P, D, m, off, n, kk, t, C, T, cand):
+def kept_positions(P, D, m, off, n, kk, t, C, T, cand, rules=ALL_RULES):
     """Fill C (completion of k placed after EDD index r) and the positions r kept by rules 3 and 4;
-    returns how many. ``m[off:off+n]`` are the members in EDD order, k at index kk."""
+    returns how many. ``m[off:off+n]`` are the members in EDD order, k at index kk. ``rules`` is a
+    bit mask (RULE_3, RULE_4A, RULE_4B) so that each rule can be tested on its own."""
     k = m[off + kk]
     total = t
     for i in range(n):
@@ -122,11 +125,11 @@ def kept_positions(P, D, m, off, n, kk, t, C, T, cand):
     reach = -1  # max over kk < i < r of d_[i] + p_[i]
     for r in range(kk, n):
         keep = True
-        if r >= kk + 2 and C[r] <= reach:
+        if rules & RULE_3 and r >= kk + 2 and C[r] <= reach:
             keep = False  # rule 3
-        if r > kk and not T[r] < running_min:
+        if rules & RULE_4A and r > kk and not T[r] < running_min:
             keep = False  # rule 4 (a): strictly below every T(i), kk <= i < r
-        if r < n - 1 and not T[r] <= T[r + 1]:
+        if rules & RULE_4B and r < n - 1 and not T[r] <= T[r + 1]:
             keep = False  # rule 4 (b): not above its right neighbour
         if keep:
             cand[count] = r
