@@ -3,8 +3,9 @@
     python benchmarks/rcpsp_psplib.py j30 --time-limit 60 --threads 2            # all 480 to optimality
     python benchmarks/rcpsp_psplib.py subset --set j60 --time-limit 10 --threads 2
     python benchmarks/rcpsp_psplib.py subset --set j120 --time-limit 10 --threads 2
-    python benchmarks/rcpsp_psplib.py heuristic --set j120 --schedules 5000
+    python benchmarks/rcpsp_psplib.py heuristic --set j120 --schedules 5000 --heuristic rcpsp/ga
     python benchmarks/rcpsp_psplib.py mip --every 40 --time-limit 60 --threads 1
+    python benchmarks/rcpsp_psplib.py warmstart --set j60 --slowest-of j60.csv --top 20 --time-limit 10
 
 Each prints a one-line-per-instance log and a summary table, and writes the rows to
 ``--csv`` when given. Deviations: (makespan − reference) / reference, in %; the reference is the
@@ -87,7 +88,11 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--every", type=int, default=1, help="every k-th file only")
     parser.add_argument("--schedules", type=int, default=5000)
+    parser.add_argument("--heuristic", default="rcpsp/ga", help="heuristic: the method to run")
     parser.add_argument("--csv", default=None)
+    parser.add_argument("--slowest-of", default=None,
+                        help="warmstart: a CSV of an earlier subset run; take its --top slowest instances")
+    parser.add_argument("--top", type=int, default=20)
     args = parser.parse_args()
     options = SolveOptions(time_limit=args.time_limit, threads=args.threads)
     # one untimed run first: imports of every registered method and numba's compiled kernels load once
@@ -99,7 +104,7 @@ def main():
         rows = [row_for(p, args.method, options) for p in files(args.set_name, first_of_group=True, every=args.every)]
     elif args.what == "heuristic":
         heuristic = SolveOptions(threads=1, params={"schedules": args.schedules})
-        rows = [row_for(p, "rcpsp/sampling", heuristic) for p in files(args.set_name, every=args.every)]
+        rows = [row_for(p, args.heuristic, heuristic) for p in files(args.set_name, every=args.every)]
     elif args.what == "mip":
         # the time-indexed MIP against CP-SAT's optimum on the same instances
         for path in files(args.set_name, every=args.every):
@@ -110,7 +115,11 @@ def main():
             rows.append(mip)
     elif args.what == "warmstart":
         # time to reach the best-known value with and without the heuristic warm start
-        for path in files(args.set_name, every=args.every):
+        paths = files(args.set_name, every=args.every)
+        if args.slowest_of:
+            slowest = pd.read_csv(args.slowest_of).nlargest(args.top, "time_s")["instance"]
+            paths = [ROOT / args.set_name / f"{name}.sm" for name in slowest]
+        for path in paths:
             cold = row_for(path, "rcpsp/cpsat", SolveOptions(time_limit=args.time_limit, threads=args.threads,
                                                             params={"heuristic_schedules": 0}))
             warm = row_for(path, "rcpsp/cpsat", options)

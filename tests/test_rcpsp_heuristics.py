@@ -24,7 +24,7 @@ FAST = SolveOptions(time_limit=20, threads=1)
 
 def test_all_rules_and_schemes_are_registered():
     expected = {f"rcpsp/{scheme}-{rule}" for scheme in ("serial", "parallel") for rule in RULES}
-    assert expected | {"rcpsp/sgs", "rcpsp/fbi", "rcpsp/sampling"} <= set(HEURISTICS)
+    assert expected | {"rcpsp/sgs", "rcpsp/fbi", "rcpsp/sampling", "rcpsp/ga"} <= set(HEURISTICS)
 
 
 @pytest.mark.parametrize("method", HEURISTICS)
@@ -42,6 +42,13 @@ def test_sampling_reaches_j30_optimum():
     assert solve(instance, "rcpsp/sampling", SolveOptions(params={"schedules": 1000})).objective == 43
 
 
+def test_ga_is_no_worse_than_its_seed_schedule():
+    # the GA starts from the best rule schedule (with FBI) and keeps the best it decodes
+    instance = load(INSTANCES / "j60" / "j6029_1.sm")
+    seeded = solve(instance, "rcpsp/fbi").objective
+    assert solve(instance, "rcpsp/ga", SolveOptions(params={"schedules": 1000})).objective <= seeded
+
+
 def test_sampling_is_reproducible():
     instance = load(INSTANCES / "j60" / "j6013_1.sm")
     options = SolveOptions(seed=3, params={"schedules": 600})
@@ -57,7 +64,7 @@ def test_heuristics_respect_side_constraints(method, seed):
     result = solve(instance, method, SolveOptions(params={"schedules": 200}))
     # a pass may miss a deadline (then it reports no schedule); whatever it returns is valid
     assert result.status in ("feasible", "unknown")
-    if method in ("rcpsp/sampling", "rcpsp/fbi"):  # the search methods find one on these
+    if method in ("rcpsp/sampling", "rcpsp/fbi", "rcpsp/ga"):  # the search methods find one on these
         assert result.status == "feasible"
     if result.schedule:
         assert validate(instance, result).ok
