@@ -59,6 +59,9 @@ class MemoSolver:
                 return int(value)
             if time_limit is not None and time.perf_counter() - started >= time_limit:
                 return None
+            # a resumed call first re-expands the nodes on the path to where it stopped (their
+            # children are memoised): doubling the budget guarantees progress and wastes at most half
+            chunk *= 2
 
     def sequence(self) -> list[int]:
         """The optimal sequence (job numbers); call after ``run`` returned a value."""
