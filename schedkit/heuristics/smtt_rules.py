@@ -94,10 +94,11 @@ def atc_sequence(instance, k: float = 2.0) -> list[int]:
 
 def psk_sequence(instance) -> list[int]:
     """PSK (Panwalkar, Smith & Koulamas 1993), one pass over the SPT order (ties by due date, then
-    job number). The first unplaced job is the active job; while the active job would still be
-    early at t (t + p < d) and a later unplaced job in the list has an earlier due date, that job
-    becomes the active one; the active job is then scheduled. (Written from the published
-    description; the paper's tables put it within 0.1 point of MDD, which the benchmark checks.)"""
+    job number). The first unplaced job is the active job; it is scheduled at once if it is late
+    at t (t + p ≥ d); otherwise a later unplaced job j takes over as the active job when it would
+    complete before the active job's due date and is due earlier (max(d_j, t + p_j) < d_active).
+    Reconstructed from secondary descriptions (the original paper was not at hand): the check is
+    the benchmark, where the seed paper puts PSK within 0.1 point of MDD."""
     order = sorted(range(instance.n), key=lambda j: (instance.p[j], instance.d[j], j))
     p, d = instance.p, instance.d
     sequence, t = [], 0
@@ -106,7 +107,8 @@ def psk_sequence(instance) -> list[int]:
         for position in range(1, len(order)):
             if t + p[order[active]] >= d[order[active]]:
                 break  # the active job is late already: shortest first is right for it
-            if d[order[position]] < d[order[active]]:
+            candidate = order[position]
+            if max(d[candidate], t + p[candidate]) < d[order[active]]:
                 active = position
         job = order.pop(active)
         sequence.append(job)
