@@ -136,6 +136,7 @@ def test_generated_infeasible_instances_get_a_conflict(kind, seed):
     instance = generate_rcpsp(12, 4, 2, 6, np.random.default_rng(seed), infeasible=kind, name="gen")
     result = solve(instance, "rcpsp/cpsat", FAST)
     assert result.status == "infeasible"
+    assert solve(instance, "rcpsp/mip", FAST).status == "infeasible"  # the independent model agrees
     names = [c["name"] for c in result.extra["conflict"]["constraints"]]
     assert names
     # without the named constraints the planted witness schedule is feasible again

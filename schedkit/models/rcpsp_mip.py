@@ -31,7 +31,9 @@ def build_rcpsp_mip(instance, upper_bound: int | None = None) -> pyo.ConcreteMod
     model.X = pyo.Set(dimen=2, initialize=[(j, t) for j in range(n) for t in windows[j]])
     model.x = pyo.Var(model.X, domain=pyo.Binary)
     model.makespan = pyo.Var(domain=pyo.NonNegativeReals, bounds=(0, horizon))
-    model.once = pyo.Constraint(range(n), rule=lambda m, j: sum(m.x[j, t] for t in windows[j]) == 1)
+    # an empty window (deadline before the earliest finish) leaves the row infeasible on its own
+    model.once = pyo.Constraint(range(n), rule=lambda m, j: sum(m.x[j, t] for t in windows[j]) == 1 if windows[j]
+                                else pyo.Constraint.Infeasible)
     model.ends_by = pyo.Constraint(range(n), rule=lambda m, j: m.makespan >= sum((t + durations[j]) * m.x[j, t]
                                                                                    for t in windows[j]))
     model.precedence = pyo.ConstraintList()

@@ -8,6 +8,7 @@ import pyomo.environ as pyo
 
 from schedkit.models.rcpsp_mip import build_rcpsp_mip, mip_start
 from schedkit.registry import SolveOptions, register
+from schedkit.result import INFEASIBLE, Result
 from schedkit.solvers.common import outcome_result
 from schedkit.solvers.highs import run_highs
 from schedkit.solvers.rcpsp import heuristic_warm_start
@@ -27,6 +28,10 @@ def run_rcpsp_mip(instance, options: SolveOptions):
         hint = heuristic_warm_start(instance, schedules, options.seed, None)
     upper_bound = max((row["end"] for row in hint), default=0) if hint else None
     model = build_rcpsp_mip(instance, upper_bound=upper_bound)
+    if any(not window for window in model.windows.values()):
+        # a task's CPM window is empty: infeasible without a solver call
+        return Result(instance.problem, instance.name, "rcpsp/mip", INFEASIBLE, termination="infeasible",
+                      runtime_s=time.perf_counter() - started)
     remaining = None if options.time_limit is None else max(0.1, options.time_limit - (time.perf_counter() - started))
     outcome = run_highs(model, time_limit=remaining, threads=options.threads, seed=options.seed,
                         warm_start=mip_start(model, hint) if hint else None, log=options.log)
