@@ -197,3 +197,10 @@ def test_given_order_baselines_replay_and_never_beat_the_exact_model(name):
         exact = schedkit.solve(instance, "cosma/fs", options)
         for method in ("cosma/greedy-given-belady", "cosma/greedy-given-bytes"):
             assert schedkit.solve(instance, method, options).objective >= exact.objective
+
+
+def test_dc_honours_its_time_limit_and_never_loses_to_its_start():
+    instance = generate_cosma("ws", 48, 2, stages=2)
+    result = schedkit.solve(instance, "cosma/dc", SolveOptions(time_limit=4, threads=1, params={"budget": "M_R"}))
+    assert result.runtime_s < 4 + 1.5
+    assert result.objective <= min(result.extra["start_traffic"].values())

@@ -200,12 +200,14 @@ def cut_points(instance, order, window: int, weights: bool, offset: int = 0) -> 
 
 
 def improve_order(instance, order, capacity, weights, *, window, deadline, threads, seed, segment_limit, log=False,
-                  started=None, segment_kind="alternate"):
+                  started=None, segment_kind="alternate", start=None):
     """Passes of segment re-ordering, each accepted when the exact fixed-order traffic does not
     grow. Returns (order, FixedOutcome of that order, trace of (seconds, traffic))."""
     started = time.perf_counter() if started is None else started
-    best = solve_fixed(instance, order, capacity, weights, time_limit=max(1.0, deadline - time.perf_counter()),
-                       threads=threads, seed=seed)
+    if start is None:
+        start = solve_fixed(instance, order, capacity, weights, time_limit=max(1.0, deadline - time.perf_counter()),
+                            threads=threads, seed=seed)
+    best = start
     trace = [(time.perf_counter() - started, best.objective)]
     kinds = ("excess", "residency") if segment_kind == "alternate" else (segment_kind,)
     passes = 0
@@ -279,12 +281,13 @@ def _joint(instance, options, method: str, window: int) -> Result:
     for order in (given, peak_order):
         outcome = solve_fixed(instance, order, capacity, weights, time_limit=max(1.0, (deadline - time.perf_counter()) / 4),
                               threads=options.threads, seed=options.seed)
-        starts.append((outcome.objective, order))
-    _, start_order = min(starts, key=lambda s: s[0])
+        starts.append((outcome.objective, order, outcome))
+    _, start_order, start_outcome = min(starts, key=lambda s: s[0])
     order, best, trace = improve_order(instance, list(start_order), capacity, weights, window=window, deadline=deadline,
                                        threads=options.threads, seed=options.seed,
                                        segment_limit=float(options.params.get("segment_time_limit", 4.0)), log=options.log,
-                                       started=started, segment_kind=str(options.params.get("segment", "alternate")))
+                                       started=started, segment_kind=str(options.params.get("segment", "alternate")),
+                                       start=start_outcome)
     extra = {**cosma_extra(capacity, weights, order), "start_traffic": {"given": starts[0][0], "minpeak": starts[1][0]}}
     return Result(instance.problem, instance.name, method, FEASIBLE, objective=best.objective, bound=None,
                   runtime_s=time.perf_counter() - started, schedule=best.rows, trace=trace,

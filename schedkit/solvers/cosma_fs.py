@@ -29,6 +29,7 @@ from schedkit.solvers.cpsat import run_cpsat
 from schedkit.solvers.highs import run_highs
 
 STAGE1_ROUNDS = 5
+BOX_MODEL_MIN_SECONDS = 2.0
 
 
 @dataclass
@@ -144,7 +145,8 @@ def solve_fixed(instance, order, capacity: int, weights: bool, *, time_limit: fl
         hint = plan
         if deadline is not None and time.perf_counter() >= deadline:
             break
-    if best > bound and (deadline is None or time.perf_counter() < deadline):
+    # the box model only with a few seconds left: CP-SAT's presolve of a big model can overrun a short limit
+    if best > bound and (deadline is None or deadline - time.perf_counter() >= BOX_MODEL_MIN_SECONDS):
         model, keep, address = box_model(data, capacity)
         plan = keep_from_rows(data, best_rows)
         outcome = run_cpsat(model, time_limit=_remaining(deadline), threads=threads, seed=seed, log=log,
