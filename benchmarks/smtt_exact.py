@@ -12,6 +12,7 @@ The time limit is on wall time.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -69,12 +70,13 @@ def startup(n: int = 500, seed: int = 11) -> None:
         path.write_text(write_smtt_csv(instance))
         env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(folder) / "numba_cache"))
         for label in ("cold (empty numba cache)", "warm (cache filled)"):
-            started = time.perf_counter()
+            started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             done = subprocess.run([sys.executable, "-m", "schedkit.cli", "solve", str(path), "--method", "smtt/exact"],
                                   env=env, capture_output=True, text=True, check=True)
-            seconds = time.perf_counter() - started
+            seconds, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             status = next(line for line in done.stdout.splitlines() if "status" in line).strip()
-            print(f"{label:28s} {seconds:6.2f}s  {status}")
+            print(f"{label:28s} wall {seconds:6.2f}s  cpu {cpu:6.2f}s  {status}")
 
 
 @click.command()
