@@ -51,6 +51,9 @@ class MemoSolver:
         """The optimal value, or None when the time limit came first (the memo is kept)."""
         started = time.perf_counter()
         root = np.arange(self.instance.n, dtype=np.int64)
+        # a resumed call first re-expands the nodes on the path to where it stopped (at most n,
+        # their finished children are memoised): a budget of 4n guarantees progress
+        chunk = max(chunk, 4 * self.instance.n)
         while True:
             done, value, self.keys, self.vals, self.decs, spent = smtt_memo.branch_and_memorize(
                 self.P, self.D, self.RK, self.keys, self.vals, self.decs, root, 0, chunk)
@@ -59,9 +62,6 @@ class MemoSolver:
                 return int(value)
             if time_limit is not None and time.perf_counter() - started >= time_limit:
                 return None
-            # a resumed call first re-expands the nodes on the path to where it stopped (their
-            # children are memoised): doubling the budget guarantees progress and wastes at most half
-            chunk *= 2
 
     def sequence(self) -> list[int]:
         """The optimal sequence (job numbers); call after ``run`` returned a value."""
