@@ -32,6 +32,7 @@ from schedkit.solvers.cosma_peak import min_peak_order
 from schedkit.solvers.cpsat import run_cpsat
 
 FREE_MAX_OPS = 120  # the re-ordering model has operators × steps reified booleans
+MAX_WINDOW = 160  # beyond it building the segment model alone takes seconds (outside CP-SAT's time limit)
 
 
 def segment_model(instance, order, first: int, last: int, capacity: int, weights: bool):
@@ -227,9 +228,9 @@ def improve_order(instance, order, capacity, weights, *, window, deadline, threa
             if time.perf_counter() >= deadline:
                 return order, best, trace
         if not improved_round:
-            if window >= len(order):
+            if window >= min(len(order), MAX_WINDOW):
                 break
-            window = min(len(order), 2 * window)
+            window = min(len(order), MAX_WINDOW, 2 * window)
     return order, best, trace
 
 
