@@ -6,7 +6,9 @@ import pytest
 
 from schedkit.bench import plan_runs, read_runs, sweep
 from schedkit.bench.worker import run_one
+from schedkit.instances import load
 from schedkit.instances.values import best_known
+from schedkit.registry import SolveOptions, solve
 
 distributed = pytest.importorskip("distributed")
 
@@ -15,6 +17,9 @@ J30 = Path(__file__).resolve().parents[1] / "instances" / "rcpsp" / "j30"
 
 @pytest.fixture(scope="module")
 def cluster():
+    # Compile the numba heuristics that warm-start rcpsp/cpsat before any timed run: in a fresh
+    # clone their cache is cold and compiling would eat the 10 s the runs below are given.
+    solve(load(J30 / "j301_1.sm"), "rcpsp/cpsat", SolveOptions(time_limit=60))
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as local:
         yield local
 
