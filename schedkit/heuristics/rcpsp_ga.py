@@ -17,7 +17,13 @@ import numba
 import numpy as np
 
 from schedkit.heuristics import rcpsp_sgs as sgs
-from schedkit.heuristics.rcpsp_priority import _finish, best_rule_schedule, priority_values, project_arrays
+from schedkit.heuristics.rcpsp_priority import (
+    _finish,
+    best_rule_schedule,
+    priority_values,
+    project_arrays,
+    topological_order,
+)
 from schedkit.registry import SolveOptions, register
 
 
@@ -85,24 +91,7 @@ def genetic(priority, alpha, schedules, population, mutation, seed, reach, first
     is a feasible start vector (or all -1) placed into the first population."""
     np.random.seed(seed)
     n = durations.shape[0]
-    rank = np.zeros(n, dtype=np.int64)
-    waiting = pred_ptr[1:] - pred_ptr[:-1]
-    queue = np.empty(n, dtype=np.int64)
-    head, tail = 0, 0
-    for task in range(n):
-        if waiting[task] == 0:
-            queue[tail] = task
-            tail += 1
-    while head < tail:
-        task = queue[head]
-        rank[task] = head
-        head += 1
-        for k in range(succ_ptr[task], succ_ptr[task + 1]):
-            s = succ_idx[k]
-            waiting[s] -= 1
-            if waiting[s] == 0:
-                queue[tail] = s
-                tail += 1
+    rank = sgs._topological_rank(pred_ptr, succ_ptr, succ_idx)
     lists = np.empty((2 * population, n), dtype=np.int64)
     values = np.full(2 * population, 1 << 60, dtype=np.int64)
     best = first.copy()
@@ -159,7 +148,7 @@ def genetic_schedule(instance, arrays, schedules: int = 5000, seed: int = 0, pop
     """Run the GA for ``schedules`` SGS passes (in rounds, so ``time_limit`` can stop it early)."""
     started = time.perf_counter()
     reach = np.zeros((instance.n, instance.n), dtype=np.bool_)
-    for task in reversed(_topological(instance)):
+    for task in reversed(topological_order(instance)):
         for s in instance.successors[task]:
             reach[task, s] = True
             reach[task] |= reach[s]
@@ -177,20 +166,6 @@ def genetic_schedule(instance, arrays, schedules: int = 5000, seed: int = 0, pop
                                  < sgs.makespan_of(best, arrays.durations)):
             best = start
     return best
-
-
-def _topological(instance) -> list[int]:
-    waiting = [len(p) for p in instance.predecessors]
-    ready = [t for t in range(instance.n) if waiting[t] == 0]
-    order = []
-    while ready:
-        task = ready.pop()
-        order.append(task)
-        for s in instance.successors[task]:
-            waiting[s] -= 1
-            if waiting[s] == 0:
-                ready.append(s)
-    return order
 
 
 @register("rcpsp/ga", ("rcpsp",), "heuristic",

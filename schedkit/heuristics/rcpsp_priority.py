@@ -26,7 +26,7 @@ def time_windows(instance, arrays: ProjectArrays) -> tuple[np.ndarray, np.ndarra
     """Earliest starts (forward pass from release dates) and latest finishes (backward pass from
     the horizon and the deadlines) of the precedence network with the chosen modes."""
     n = instance.n
-    order = _topological_order(instance)
+    order = topological_order(instance)
     durations = arrays.durations
     earliest = arrays.release.copy()
     for task in order:
@@ -39,7 +39,8 @@ def time_windows(instance, arrays: ProjectArrays) -> tuple[np.ndarray, np.ndarra
     return earliest[:n], latest_finish[:n]
 
 
-def _topological_order(instance) -> list[int]:
+def topological_order(instance) -> list[int]:
+    """Tasks in a topological order of the precedence graph (Kahn)."""
     waiting = [len(p) for p in instance.predecessors]
     ready = [t for t in range(instance.n) if waiting[t] == 0]
     order = []
@@ -65,7 +66,7 @@ def priority_values(instance, arrays: ProjectArrays, rule: str) -> np.ndarray:
         return (latest_start - earliest).astype(float)
     if rule == "mts":  # most (transitive) successors first
         reach: list[set[int]] = [set() for _ in range(instance.n)]
-        for task in reversed(_topological_order(instance)):
+        for task in reversed(topological_order(instance)):
             for s in instance.successors[task]:
                 reach[task] |= reach[s] | {s}
         return -np.array([len(r) for r in reach], dtype=float)
