@@ -7,7 +7,7 @@ Prints one row per (graph, weights, budget) and the mean reduction of non-compul
 against the best baseline (over the cases where the best baseline has traffic > 0). Example (the
 RESULTS.md run):
 
-    python benchmarks/cosma_fixed.py --threads 2 --csv /tmp/cosma_fixed.csv
+    python benchmarks/cosma_fixed.py --threads 2 --csv cosma_fixed.csv
     python benchmarks/cosma_fixed.py --cross-check --graph resnet8_tiny --graph dscnn_kws_tiny
 """
 

@@ -4,7 +4,7 @@ For each graph and budget: the exact fixed-schedule optimum (cosma/fs) of the gi
 the minimum-peak order, and cosma/dc (or cosma/free with --method) within the time limit; the
 reduction against the better fixed order. Example (the RESULTS.md run):
 
-    python benchmarks/cosma_joint.py --threads 2 --time-limit 120 --csv /tmp/cosma_joint.csv
+    python benchmarks/cosma_joint.py --threads 2 --time-limit 120 --csv cosma_joint.csv
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ limit against the four baselines and the exact fixed-schedule optimum of the giv
 
 Example (the RESULTS.md run):
 
-    python benchmarks/cosma_nas.py --threads 2 --time-limit 120 --csv /tmp/cosma_nas.csv
+    python benchmarks/cosma_nas.py --threads 2 --time-limit 120 --csv cosma_nas.csv
 """
 
 from __future__ import annotations

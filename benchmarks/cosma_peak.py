@@ -2,7 +2,7 @@
 weights: the peak found, the proven lower bound, whether it is proven, the time; and the
 zero-traffic check (cosma/peak places the order's tensors at capacity = its peak). Example:
 
-    python benchmarks/cosma_peak.py --threads 2 --time-limit 30 --csv /tmp/cosma_peak.csv
+    python benchmarks/cosma_peak.py --threads 2 --time-limit 30 --csv cosma_peak.csv
 """
 
 from __future__ import annotations

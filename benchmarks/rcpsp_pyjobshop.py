@@ -1,8 +1,8 @@
 """PyJobShop (OR-Tools backend) on the same PSPLIB subsets as ``rcpsp_psplib.py subset``, for the
 side-by-side comparison. Runs in its own environment, never imports schedkit:
 
-    python -m venv /tmp/pjs && /tmp/pjs/bin/pip install pyjobshop psplib
-    /tmp/pjs/bin/python benchmarks/rcpsp_pyjobshop.py --set j60 --time-limit 10 --threads 2 --csv pjs_j60.csv
+    python -m venv .venv-pjs && .venv-pjs/bin/pip install pyjobshop psplib
+    .venv-pjs/bin/python benchmarks/rcpsp_pyjobshop.py --set j60 --time-limit 10 --threads 2 --csv pjs_j60.csv
 
 Prints one line per instance (makespan, lower bound, status, time) and the mean makespan.
 """
