@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
+from cosma_table import print_and_save
 
 from schedkit import load
 from schedkit.registry import SolveOptions, solve
@@ -72,9 +72,7 @@ def main() -> None:
                         row[f"{key}_s"] = round(check.runtime_s, 2)
                 rows.append(row)
                 print(row, flush=True)
-    table = pd.DataFrame(rows)
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print(table.to_string(index=False))
+    table = print_and_save(rows, None)  # saved below, after the summary
     with_traffic = table[table["best_baseline"] > 0]
     print(f"\nproven optimal: {(table['fs_status'] == 'optimal').sum()} / {len(table)}; "
           f"slowest fs: {table['fs_s'].max():.3f} s")

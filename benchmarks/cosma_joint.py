@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
+from cosma_table import print_and_save
 
 from schedkit import load
 from schedkit.registry import SolveOptions, solve
@@ -50,11 +50,7 @@ def main() -> None:
                    "strictly_better": joint.objective < best_fixed}
             rows.append(row)
             print(row, flush=True)
-    table = pd.DataFrame(rows)
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print(table.to_string(index=False))
-    if args.csv:
-        table.to_csv(args.csv, index=False)
+    print_and_save(rows, args.csv)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
+from cosma_table import print_and_save
 
 from schedkit.instances.generate_cosma import generate_cosma
 from schedkit.registry import SolveOptions, solve
@@ -46,11 +46,7 @@ def main() -> None:
                "dc_vs_fs_given_%": round(100 * (1 - joint.objective / fixed.objective), 1) if fixed.objective else None}
         rows.append(row)
         print(row, flush=True)
-    table = pd.DataFrame(rows)
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print(table.to_string(index=False))
-    if args.csv:
-        table.to_csv(args.csv, index=False)
+    print_and_save(rows, args.csv)
 
 
 if __name__ == "__main__":
