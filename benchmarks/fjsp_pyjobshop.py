@@ -12,16 +12,9 @@ from __future__ import annotations
 import argparse
 import csv
 import time
-from pathlib import Path
 
 import pyjobshop
-
-ROOT = Path(__file__).resolve().parents[1] / "instances" / "fjsp"
-SETS = {
-    "mk": [ROOT / "Brandimarte1993" / f"mk{i:02d}.txt" for i in range(1, 11)],
-    "edata": [ROOT / "HurinkJurischThole1994" / "edata" / f"la{i:02d}.txt" for i in range(1, 41)],
-    "rdata": [ROOT / "HurinkJurischThole1994" / "rdata" / f"la{i:02d}.txt" for i in range(1, 41)],
-}
+from fjsp_sets import SETS
 
 
 def main():

@@ -11,21 +11,14 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import pandas as pd
+from fjsp_sets import SETS
 
 from schedkit import load
 from schedkit.instances.values import best_known
 from schedkit.registry import SolveOptions, solve
 from schedkit.solvers.fjsp_bound import fjsp_lower_bound
-
-ROOT = Path(__file__).resolve().parents[1] / "instances" / "fjsp"
-SETS = {
-    "mk": [ROOT / "Brandimarte1993" / f"mk{i:02d}.txt" for i in range(1, 11)],
-    "edata": [ROOT / "HurinkJurischThole1994" / "edata" / f"la{i:02d}.txt" for i in range(1, 41)],
-    "rdata": [ROOT / "HurinkJurischThole1994" / "rdata" / f"la{i:02d}.txt" for i in range(1, 41)],
-}
 
 
 def main():

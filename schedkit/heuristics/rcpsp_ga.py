@@ -162,9 +162,7 @@ def genetic_schedule(instance, arrays, schedules: int = 5000, seed: int = 0, pop
                         *arrays.graph)
         used += size
         round_ += 1
-        if start.min() >= 0 and (best.min() < 0 or sgs.makespan_of(start, arrays.durations)
-                                 < sgs.makespan_of(best, arrays.durations)):
-            best = start
+        best = sgs.shorter(start, best, arrays.durations)
     return best
 
 

@@ -192,9 +192,7 @@ def sampling_schedule(instance, arrays: ProjectArrays, schedules: int = 1000, se
         start = sgs.sample(priority, float(alpha), size, int(seed) * 100_003 + round_, True, *arrays.graph)
         used += size
         round_ += 1
-        if start.min() >= 0 and (best.min() < 0 or sgs.makespan_of(start, arrays.durations)
-                                 < sgs.makespan_of(best, arrays.durations)):
-            best = start
+        best = sgs.shorter(start, best, arrays.durations)
     return best
 
 

@@ -301,6 +301,13 @@ def makespan_of(start, durations):
     return best
 
 
+def shorter(candidate, best, durations):
+    """The start vector with the smaller makespan; a vector holding -1 is no schedule."""
+    if candidate.min() >= 0 and (best.min() < 0 or makespan_of(candidate, durations) < makespan_of(best, durations)):
+        return candidate
+    return best
+
+
 @numba.njit(cache=True)
 def priority_list(priority, pred_ptr, succ_ptr, succ_idx):
     """The activity list the serial SGS builds from a priority rule: repeatedly the eligible task
