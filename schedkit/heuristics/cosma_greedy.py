@@ -24,7 +24,7 @@ import bisect
 
 from schedkit.heuristics.common import heuristic_result
 from schedkit.registry import register
-from schedkit.solvers.cosma_common import below_m_r, cosma_extra, resolve_capacity, rows_traffic
+from schedkit.solvers.cosma_common import cosma_extra, prepare, rows_traffic
 
 POLICIES = ("belady", "bytes")
 ORDERS = ("given", "minpeak")
@@ -163,8 +163,7 @@ def _make(order_name: str, policy: str):
     name = f"cosma/greedy-{order_name}-{policy}"
 
     def run(instance, options):
-        capacity, weights = resolve_capacity(instance, options)
-        infeasible = below_m_r(instance, name, capacity, weights)
+        capacity, weights, infeasible = prepare(instance, options, name)
         if infeasible:
             return infeasible
         order = baseline_order(instance, order_name, weights, options)

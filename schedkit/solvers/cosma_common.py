@@ -65,6 +65,13 @@ def below_m_r(instance, method: str, capacity: int, weights: bool) -> Result | N
                   extra={**cosma_extra(capacity, weights, range(instance.num_operators)), "reason": reason})
 
 
+def prepare(instance, options, method: str) -> tuple[int, bool, Result | None]:
+    """What every COSMA method does first: (capacity, weights flag, the infeasible Result when the
+    capacity is below M_R, else None)."""
+    capacity, weights = resolve_capacity(instance, options)
+    return capacity, weights, below_m_r(instance, method, capacity, weights)
+
+
 def episode_rows(data, runs, addresses) -> list[dict]:
     """Schedule rows from runs (k, first event, last event, tensor) and their addresses."""
     rows = []

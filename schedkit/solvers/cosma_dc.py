@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 
 from schedkit.registry import register
 from schedkit.result import FEASIBLE, Result
-from schedkit.solvers.cosma_common import below_m_r, cosma_extra, resolve_capacity
+from schedkit.solvers.cosma_common import cosma_extra, prepare
 from schedkit.solvers.cosma_fs import solve_fixed
 from schedkit.solvers.cosma_peak import min_peak_order
 from schedkit.solvers.cpsat import run_cpsat
@@ -269,8 +269,7 @@ def _improve_pass(instance, order, best, capacity, weights, window, offset, kind
 
 def _joint(instance, options, method: str, window: int) -> Result:
     started = time.perf_counter()
-    capacity, weights = resolve_capacity(instance, options)
-    infeasible = below_m_r(instance, method, capacity, weights)
+    capacity, weights, infeasible = prepare(instance, options, method)
     if infeasible:
         return infeasible
     time_limit = options.time_limit if options.time_limit is not None else 120.0

@@ -18,11 +18,10 @@ from schedkit.models.cosma_episodes import address_model, box_model, byte_model,
 from schedkit.registry import register
 from schedkit.result import FEASIBLE, OPTIMAL, UNKNOWN, Result
 from schedkit.solvers.cosma_common import (
-    below_m_r,
     cosma_extra,
     episode_rows,
     keep_from_rows,
-    resolve_capacity,
+    prepare,
     rows_traffic,
 )
 from schedkit.solvers.cpsat import run_cpsat
@@ -189,8 +188,7 @@ def _fixed_result(instance, method, options, outcome: FixedOutcome, capacity, we
 @register("cosma/fs", ("cosma",), "exact",
           "Fixed order (param order=given|minpeak): byte-count stage + NoOverlap2D addresses, box model fallback (CP-SAT)")
 def run_fs(instance, options) -> Result:
-    capacity, weights = resolve_capacity(instance, options)
-    infeasible = below_m_r(instance, "cosma/fs", capacity, weights)
+    capacity, weights, infeasible = prepare(instance, options, "cosma/fs")
     if infeasible:
         return infeasible
     order = chosen_order(instance, options, weights)
@@ -204,8 +202,7 @@ def run_fs(instance, options) -> Result:
 @register("cosma/fs-box", ("cosma",), "exact",
           "Fixed order: the single CP-SAT box model (one box per event over the kept gap, NoOverlap2D)")
 def run_fs_box(instance, options) -> Result:
-    capacity, weights = resolve_capacity(instance, options)
-    infeasible = below_m_r(instance, "cosma/fs-box", capacity, weights)
+    capacity, weights, infeasible = prepare(instance, options, "cosma/fs-box")
     if infeasible:
         return infeasible
     order = chosen_order(instance, options, weights)
@@ -250,8 +247,7 @@ def _integral_addresses(data, plan, boxes, address_value) -> list[int]:
 @register("cosma/fs-mip", ("cosma",), "exact",
           "Fixed order: the episode model as a big-M MIP (Pyomo → HiGHS); for small graphs and cross-checks")
 def run_fs_mip(instance, options) -> Result:
-    capacity, weights = resolve_capacity(instance, options)
-    infeasible = below_m_r(instance, "cosma/fs-mip", capacity, weights)
+    capacity, weights, infeasible = prepare(instance, options, "cosma/fs-mip")
     if infeasible:
         return infeasible
     order = chosen_order(instance, options, weights)

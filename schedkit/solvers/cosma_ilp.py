@@ -15,7 +15,7 @@ import math
 from schedkit.models.cosma_ilp import time_indexed_ilp
 from schedkit.registry import register
 from schedkit.result import UNKNOWN, Result
-from schedkit.solvers.cosma_common import below_m_r, cosma_extra, resolve_capacity, rows_traffic
+from schedkit.solvers.cosma_common import cosma_extra, prepare, rows_traffic
 from schedkit.solvers.highs import run_highs
 
 
@@ -37,8 +37,7 @@ def stack_runs(runs: list[tuple[int, int, int, int, float]]) -> list[dict]:
 @register("cosma/ilp", ("cosma",), "exact",
           "Faithful time-indexed COSMA ILP with the fixes (Pyomo → HiGHS), free schedule or param order=given; small graphs")
 def run_ilp(instance, options) -> Result:
-    capacity, weights = resolve_capacity(instance, options)
-    infeasible = below_m_r(instance, "cosma/ilp", capacity, weights)
+    capacity, weights, infeasible = prepare(instance, options, "cosma/ilp")
     if infeasible:
         return infeasible
     fixed = list(range(instance.num_operators)) if options.params.get("order") == "given" else None
