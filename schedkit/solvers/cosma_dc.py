@@ -13,8 +13,9 @@ a window and repeat while time remains ("improve across cuts").
 of up to 120 operators, windows of 120 beyond, and then the same improvement passes.
 
 The re-ordering model counts bytes, not addresses or spills: it is a heuristic for the order. Every
-returned result is an exact fixed-schedule optimum of the order it reports, with that order's proof
-status dropped to ``feasible`` (no bound holds over all orders but the byte-count one, not computed).
+returned result is an exact fixed-schedule solution of the order it reports. The bound is the
+crossing-tensor cover of ``cosma_bound`` (valid over every order); the search stops when an order
+reaches it, and the status is ``optimal`` then, ``feasible`` otherwise.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import time
 from ortools.sat.python import cp_model
 
 from schedkit.registry import register
-from schedkit.result import FEASIBLE, Result
+from schedkit.result import FEASIBLE, OPTIMAL, Result
+from schedkit.solvers.cosma_bound import crossing_bound
 from schedkit.solvers.cosma_common import cosma_extra, prepare
 from schedkit.solvers.cosma_fs import solve_fixed
 from schedkit.solvers.cosma_peak import min_peak_order
@@ -201,9 +203,9 @@ def cut_points(instance, order, window: int, weights: bool, offset: int = 0) -> 
 
 
 def improve_order(instance, order, capacity, weights, *, window, deadline, threads, seed, segment_limit, log=False,
-                  started=None, segment_kind="alternate", start=None):
+                  started=None, segment_kind="alternate", start=None, bound=0):
     """Passes of segment re-ordering, each accepted when the exact fixed-order traffic does not
-    grow. Returns (order, FixedOutcome of that order, trace of (seconds, traffic))."""
+    grow; stops early at ``bound``. Returns (order, FixedOutcome of that order, trace of (seconds, traffic))."""
     started = time.perf_counter() if started is None else started
     if start is None:
         start = solve_fixed(instance, order, capacity, weights, time_limit=max(1.0, deadline - time.perf_counter()),
@@ -212,7 +214,7 @@ def improve_order(instance, order, capacity, weights, *, window, deadline, threa
     trace = [(time.perf_counter() - started, best.objective)]
     kinds = ("excess", "residency") if segment_kind == "alternate" else (segment_kind,)
     passes = 0
-    while time.perf_counter() < deadline:
+    while time.perf_counter() < deadline and best.objective > bound:
         # passes alternate the two segment objectives and shift the cuts; once a round of four
         # passes gains nothing, the window doubles (up to the whole order)
         improved_round = False
@@ -225,7 +227,7 @@ def improve_order(instance, order, capacity, weights, *, window, deadline, threa
                 improved_round = True
                 trace.append((time.perf_counter() - started, outcome.objective))
             order, best = new_order, outcome
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or best.objective <= bound:
                 return order, best, trace
         if not improved_round:
             if window >= min(len(order), MAX_WINDOW):
@@ -274,6 +276,8 @@ def _joint(instance, options, method: str, window: int) -> Result:
         return infeasible
     time_limit = options.time_limit if options.time_limit is not None else 120.0
     deadline = started + time_limit
+    bound = crossing_bound(instance, capacity, weights, time_limit=min(10.0, time_limit / 12), threads=options.threads,
+                           seed=options.seed)
     given = list(range(instance.num_operators))
     peak_order = min_peak_order(instance, weights, time_limit=min(10.0, time_limit / 6), threads=options.threads,
                                 seed=options.seed).order
@@ -282,16 +286,21 @@ def _joint(instance, options, method: str, window: int) -> Result:
         outcome = solve_fixed(instance, order, capacity, weights, time_limit=max(1.0, (deadline - time.perf_counter()) / 4),
                               threads=options.threads, seed=options.seed)
         starts.append((outcome.objective, order, outcome))
+        if outcome.objective <= bound:
+            break
     _, start_order, start_outcome = min(starts, key=lambda s: s[0])
     order, best, trace = improve_order(instance, list(start_order), capacity, weights, window=window, deadline=deadline,
                                        threads=options.threads, seed=options.seed,
                                        segment_limit=float(options.params.get("segment_time_limit", 4.0)), log=options.log,
                                        started=started, segment_kind=str(options.params.get("segment", "alternate")),
-                                       start=start_outcome)
-    extra = {**cosma_extra(capacity, weights, order), "start_traffic": {"given": starts[0][0], "minpeak": starts[1][0]}}
-    return Result(instance.problem, instance.name, method, FEASIBLE, objective=best.objective, bound=None,
-                  runtime_s=time.perf_counter() - started, schedule=best.rows, trace=trace,
-                  termination="time_limit" if time.perf_counter() >= deadline else "heuristic", extra=extra)
+                                       start=start_outcome, bound=bound)
+    extra = {**cosma_extra(capacity, weights, order),
+             "start_traffic": {name: value for name, (value, _, _) in zip(("given", "minpeak"), starts, strict=False)}}
+    proven = best.objective <= bound
+    termination = "optimal" if proven else "time_limit" if time.perf_counter() >= deadline else "heuristic"
+    return Result(instance.problem, instance.name, method, OPTIMAL if proven else FEASIBLE, objective=best.objective,
+                  bound=min(bound, best.objective), runtime_s=time.perf_counter() - started, schedule=best.rows,
+                  trace=trace, termination=termination, extra=extra)
 
 
 @register("cosma/dc", ("cosma",), "heuristic",
