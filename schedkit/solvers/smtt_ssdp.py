@@ -132,7 +132,7 @@ class SSDP:
         for j in missing:
             best, where = None, 0
             for k in range(len(order) + 1):
-                value = smtt_local.cost(np.asarray(order[:k] + [int(j)] + order[k:], dtype=np.int64), self.p, self.d, self.w)
+                value = smtt_local.cost(np.asarray([*order[:k], int(j), *order[k:]], dtype=np.int64), self.p, self.d, self.w)
                 if best is None or value < best:
                     best, where = value, k
             order.insert(where, int(j))
@@ -241,7 +241,7 @@ class SSDP:
         while not self._proven() and not self._out_of_time():
             full = int(np.bitwise_or.reduce(modbit)) if modifiers else 0
             while True:
-                nb, ns, f1, a1, q1, f2, a2, q2, au, av, ab, count, arcs = K.refine_forward(
+                nb, ns, f1, a1, q1, f2, _, q2, au, av, ab, count, _ = K.refine_forward(
                     p, bt, bj, out_start, out, arc_alive, first, cost, modbit, old_mask,
                     prev[0], prev[1], prev[2], self._limit(mu), T, capacity)
                 if count >= 0 or capacity >= MAX_NODES:
@@ -313,9 +313,10 @@ def solve_weighted(instance, options: SolveOptions) -> Result:
     solver.run()
     rows, total = sequence_schedule(instance, solver.sequence)
     proven = solver.lb >= total
+    stopped = "time_limit" if solver._out_of_time() else "memory_limit"
     return Result("smtt", instance.name, "smtt/ssdp", OPTIMAL if proven else FEASIBLE, objective=total,
                   bound=total if proven else solver.lb, runtime_s=time.perf_counter() - solver.started, schedule=rows,
-                  trace=solver.trace, termination="optimal" if proven else ("time_limit" if solver._out_of_time() else "memory_limit"),
+                  trace=solver.trace, termination="optimal" if proven else stopped,
                   extra={"ssdp": solver.stats})
 
 

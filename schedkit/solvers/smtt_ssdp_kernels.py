@@ -68,6 +68,7 @@ def lr1_forward(p, d, w, mu, T):
     q2 = np.zeros(T + 1, dtype=np.int64)
     f1[0], j1[0] = 0.0, -1
     for t in range(1, T + 1):
+        v1, n1, r1, v2, n2, r2 = INF, EMPTY, 0, INF, EMPTY, 0  # local copy of _push: the hot loop
         for j in range(n):
             s = t - p[j]
             if s < 0:
@@ -78,7 +79,16 @@ def lr1_forward(p, d, w, mu, T):
                 value, which = f2[s], 1
             if value >= INF:
                 continue
-            _push(f1, j1, q1, f2, j2, q2, t, value + _cost(j, t, d, w) - mu[j], j, which)
+            value += w[j] * max(0, t - d[j]) - mu[j]
+            if j == n1:
+                if value < v1:
+                    v1, r1 = value, which
+            elif value < v1:
+                v2, n2, r2 = v1, n1, r1
+                v1, n1, r1 = value, j, which
+            elif value < v2:
+                v2, n2, r2 = value, j, which
+        f1[t], j1[t], q1[t], f2[t], j2[t], q2[t] = v1, n1, r1, v2, n2, r2
     return f1, j1, q1, f2, j2, q2
 
 
