@@ -3,6 +3,7 @@ against each other on random small graphs, budgets below M_R, and the command li
 
 import copy
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import schedkit
 from schedkit import SolveOptions
 from schedkit.cli import main
 from schedkit.errors import SchedkitError
+from schedkit.heuristics.cosma_order_search import Replay, search_order
 from schedkit.instances.cosma import CosmaInstance
 from schedkit.instances.generate_cosma import generate_cosma
 from schedkit.registry import check_result
@@ -99,6 +101,24 @@ def test_joint_scheduling_proves_bert_at_m_r_by_the_crossing_bound():
     instance = schedkit.load(GRAPHS / "bert_l12_encoder.json")
     result = schedkit.solve(instance, "cosma/free", SolveOptions(time_limit=60, threads=2, params={"budget": "M_R"}))
     assert result.status == "optimal" and result.objective == result.bound == 12 * 2 * 393_216
+
+
+def test_replay_and_order_search():
+    """The byte-count replay on the hand-worked example (a spilled and reloaded: 8), zero at the
+    peak; the search returns a topological order no worse than its start by the replay."""
+    import networkx as nx
+
+    assert Replay(EXAMPLE, 10, False).traffic([0, 1, 2, 3]) == 8
+    assert Replay(EXAMPLE, 12, False).traffic([0, 1, 2, 3]) == 0
+    instance = generate_cosma("er", 24, 3, stages=2, p=0.2)
+    replay = Replay(instance, instance.m_r(), False)
+    start = list(range(instance.num_operators))
+    order, value = search_order(instance, start, instance.m_r(), False, deadline=time.perf_counter() + 1.0, replay=replay)
+    assert sorted(order) == start and value == replay.traffic(order) <= replay.traffic(start)
+    position = {v: s for s, v in enumerate(order)}
+    assert all(position[u] < position[v] for u, v in instance.graph().edges)
+    assert nx.is_directed_acyclic_graph(instance.graph())
+    assert Replay(instance, instance.peak(), False).traffic(start) == 0
 
 
 def test_input_reload_costs_its_size_only():

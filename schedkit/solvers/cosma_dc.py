@@ -2,12 +2,14 @@
 
 ``cosma/dc`` is a divide-and-conquer reconstruction (research notes §3; the paper's §IV rules were
 not retrievable): start from the better (by exact fixed-schedule traffic) of the given and the
-minimum-peak order; cut it into segments of at most ``window`` operators where few bytes cross;
-re-order the operators of each segment whose live bytes exceed the capacity with CP-SAT (positions,
-precedences, the tensors crossing the segment's boundaries as fixed load), minimizing the bytes
-above capacity summed over the segment's steps; stitch, solve the new order exactly with the
-episode model (``cosma.fs``) and keep it when its traffic is no worse. Then shift the cuts by half
-a window and repeat while time remains ("improve across cuts").
+minimum-peak order, improved for a share of the time (``search_share``, 0.3) by single-operator
+moves guided by a byte-count replay (``heuristics.cosma_order_search``); cut it into segments of at
+most ``window`` operators where few bytes cross; re-order the operators of each segment whose live
+bytes exceed the capacity with CP-SAT (positions, precedences, the tensors crossing the segment's
+boundaries as fixed load), minimizing the bytes above capacity summed over the segment's steps;
+stitch, solve the new order exactly with the episode model (``cosma.fs``) and keep it when its
+traffic is no worse. Then shift the cuts by half a window and repeat while time remains ("improve
+across cuts").
 
 ``cosma/free`` runs the same re-ordering model over the whole order at once (one segment) for graphs
 of up to 120 operators, windows of 120 beyond, and then the same improvement passes.
@@ -25,6 +27,7 @@ import time
 
 from ortools.sat.python import cp_model
 
+from schedkit.heuristics.cosma_order_search import search_order
 from schedkit.registry import register
 from schedkit.result import FEASIBLE, OPTIMAL, Result
 from schedkit.solvers.cosma_bound import crossing_bound
@@ -289,13 +292,34 @@ def _joint(instance, options, method: str, window: int) -> Result:
         if outcome.objective <= bound:
             break
     _, start_order, start_outcome = min(starts, key=lambda s: s[0])
+    share = float(options.params.get("search_share", 0.3))
+    if share > 0 and start_outcome.objective > bound:
+        # a share of the time for single-operator moves guided by the byte-count replay (fast, so
+        # it reaches far), then the exact traffic of the order it ends with
+        searched, _ = search_order(instance, start_order, capacity, weights, seed=options.seed,
+                                   deadline=time.perf_counter() + share * max(0.0, deadline - time.perf_counter()))
+        outcome = solve_fixed(instance, searched, capacity, weights, time_limit=max(1.0, (deadline - time.perf_counter()) / 4),
+                              threads=options.threads, seed=options.seed)
+        starts.append((outcome.objective, searched, outcome))
+        if outcome.objective < start_outcome.objective:
+            start_order, start_outcome = searched, outcome
     order, best, trace = improve_order(instance, list(start_order), capacity, weights, window=window, deadline=deadline,
                                        threads=options.threads, seed=options.seed,
                                        segment_limit=float(options.params.get("segment_time_limit", 4.0)), log=options.log,
                                        started=started, segment_kind=str(options.params.get("segment", "alternate")),
                                        start=start_outcome, bound=bound)
+    reserve = max(2.0, time_limit / 10)  # for the exact solve of the searched order
+    if share > 0 and best.objective > bound and deadline - time.perf_counter() > 2 * reserve:
+        # the segment passes stalled with time left: more replay-guided moves from where they ended
+        searched, _ = search_order(instance, order, capacity, weights, seed=options.seed + 1,
+                                   deadline=deadline - reserve)
+        outcome = solve_fixed(instance, searched, capacity, weights, time_limit=max(1.0, deadline - time.perf_counter()),
+                              threads=options.threads, seed=options.seed)
+        if outcome.objective < best.objective:
+            order, best = searched, outcome
+            trace.append((time.perf_counter() - started, best.objective))
     extra = {**cosma_extra(capacity, weights, order),
-             "start_traffic": {name: value for name, (value, _, _) in zip(("given", "minpeak"), starts, strict=False)}}
+             "start_traffic": {name: value for name, (value, _, _) in zip(("given", "minpeak", "search"), starts, strict=False)}}
     proven = best.objective <= bound
     termination = "optimal" if proven else "time_limit" if time.perf_counter() >= deadline else "heuristic"
     return Result(instance.problem, instance.name, method, OPTIMAL if proven else FEASIBLE, objective=best.objective,
