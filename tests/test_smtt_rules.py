@@ -3,11 +3,13 @@ straight from the definitions (papers/smtt.md section 1), and feasibility agains
 
 import itertools
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 
 from schedkit.heuristics import smtt_rules
 from schedkit.heuristics.smtt_rules import RULES, rule_sequence, total_tardiness
+from schedkit.instances.generate_smtt import generate_smtt
 from schedkit.instances.smtt import SMTTInstance
 from schedkit.registry import SolveOptions, solve
 from tests.strategies import smtt_instances
@@ -24,11 +26,25 @@ def brute_force(instance) -> int:
     ("mdd", [1, 0, 2, 3, 5, 4], 144),
     ("eddc", [3, 5, 2, 0, 1, 4], 141),
     ("mddc", [3, 5, 2, 0, 1, 4], 141),
+    # worked by hand: EDD list 1,3,5,4,2,0; job 2 overtakes the pivot 4 (31 + 11 > 13) and job 0
+    # overtakes it again (41 + 11 > 15), no scheduled job has to return
+    ("wilkerson-irwin", [1, 3, 5, 2, 0, 4], 144),
+    # worked by hand: (d − t − p)/p is 0 for job 1 at t = 0; at t = 11 jobs 3 and 5 tie at −1.0
+    # (job number decides), then 5 (−2.0), 2 (−2.8), 4 (−3.64 < −3.6)
+    ("panneerselvam", [1, 3, 5, 2, 4, 0], 145),
 ])
 def test_paper_example(rule, sequence, value):
     assert rule_sequence(EXAMPLE, rule) == sequence
     assert total_tardiness(EXAMPLE, sequence) == value
     assert brute_force(EXAMPLE) == 141
+
+
+def test_wilkerson_irwin_returns_scheduled_jobs():
+    """Worked by hand: EDD list 0, 1, 2. Job 0 is scheduled (p 5 ≤ 6), job 1 is the pivot; job 2
+    overtakes it (5 + 6 > 4) and job 0 too (0 + 5 > 4), so job 0 returns to the list: 2, 0, 1."""
+    instance = SMTTInstance("wi_backtrack", (5, 6, 2), (3, 4, 4))
+    assert rule_sequence(instance, "wilkerson-irwin") == [2, 0, 1]
+    assert total_tardiness(instance, [2, 0, 1]) == 13 == brute_force(instance)
 
 
 def reference_mdd(instance):
@@ -106,6 +122,63 @@ def reference_aug_mdd(instance):
     return out
 
 
+def cubic_best_move_to_end(sequence, p, d, w, t):
+    """The former O(m²)-per-step evaluation of Bean & Hall's move (O(n³) in all), kept as the reference
+    for the Fenwick-tree version: every move is evaluated by walking the jobs after it."""
+    completion = np.cumsum(p[sequence])
+    best_position, best_delta = -1, 0
+    for i in range(len(sequence) - 1):
+        job = sequence[i]
+        delta = w[job] * (max(0, t - d[job]) - max(0, completion[i] - d[job]))
+        for k in range(i + 1, len(sequence)):
+            late = completion[k] - d[sequence[k]]
+            if late > 0:
+                delta -= w[sequence[k]] * min(late, p[job])
+        if best_position < 0 or delta < best_delta:
+            best_position, best_delta = i, delta
+    return best_position, best_delta
+
+
+def cubic_augmented(instance, pick):
+    p, d, w = (np.asarray(x, dtype=np.int64) for x in (instance.p, instance.d, instance.weights))
+    sequence, t, alive = [], 0, np.ones(instance.n, dtype=bool)
+    for _ in range(instance.n):
+        job = pick(t, alive)
+        alive[job] = False
+        sequence.append(job)
+        t += int(p[job])
+        if len(sequence) > 1:
+            position, delta = cubic_best_move_to_end(np.asarray(sequence), p, d, w, t)
+            if delta < 0:
+                sequence.append(sequence.pop(position))
+    return sequence
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fast_augmentation_matches_the_cubic_reference(weighted):
+    rng = np.random.default_rng(7)
+    for index in range(60):
+        n = int(rng.integers(2, 90))
+        instance = generate_smtt(n, float(rng.choice([0.2, 0.4, 0.6, 0.8])), float(rng.choice([0.2, 0.6, 1.0])), rng,
+                                 weighted=weighted)
+        if index % 3 == 0:  # tie-heavy: few distinct processing times and due dates
+            instance = SMTTInstance("ties", tuple(int(x) for x in rng.integers(1, 4, n)),
+                                    tuple(int(x) for x in rng.integers(0, 3 * n, n)), instance.w)
+        assert smtt_rules.aug_mdd_sequence(instance) == cubic_augmented(instance, smtt_rules._mdd_pick(instance))
+        assert smtt_rules.aug_mddc_sequence(instance) == cubic_augmented(instance, smtt_rules._mddc_pick(instance))
+
+
+def test_fast_move_evaluation_matches_the_cubic_reference():
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        n = int(rng.integers(2, 40))
+        p, d, w = rng.integers(1, 12, n), rng.integers(0, 8 * n, n), rng.integers(0, 5, n)
+        sequence = rng.permutation(n).astype(np.int64)
+        levels = np.unique(p)
+        fast = smtt_rules._best_move_to_end(sequence, p, d, w, int(p.sum()), levels, np.searchsorted(levels, p))
+        assert fast == cubic_best_move_to_end(sequence, p, d, w, int(p.sum()))
+
+
 @settings(max_examples=150, deadline=None)
 @given(smtt_instances(max_jobs=12, weighted=False))
 def test_rules_match_plain_references(instance):
@@ -136,12 +209,8 @@ def test_atc_lookahead_parameter_changes_nothing_on_validity():
 def test_rules_scale_to_500_jobs():
     import time
 
-    import numpy as np
-
-    from schedkit.instances.generate_smtt import generate_smtt
-
     instance = generate_smtt(500, 0.6, 0.4, np.random.default_rng(0))
-    for rule in ("mdd", "mddc", "eddc", "atc", "aug-mddc"):
+    for rule in RULES:
         rule_sequence(instance, rule)  # compile/warm
         started = time.perf_counter()
         sequence = rule_sequence(instance, rule)

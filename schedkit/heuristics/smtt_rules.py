@@ -1,12 +1,15 @@
-"""Constructive SMTT rules: EDD, SPT, MDD, WMDD, ATC, PSK, EDDC, MDDC and the augmented MDD/MDDC.
+"""Constructive SMTT rules: EDD, SPT, MDD, WMDD, ATC, PSK, Panneerselvam, Wilkerson–Irwin, EDDC, MDDC, augmented MDD/MDDC.
 
 Definitions, tie-breaking included, follow the shared notes ``papers/smtt.md`` section 1 (EDDC and
 MDDC are Algorithms 1 and 2 of Çetinkaya et al., arXiv 2510.24013; the augmented rules their
 Algorithm 3 after Bean & Hall 1985). Each rule returns a job sequence (0-based job numbers);
-every dispatching step is one vectorised pass over the unplaced jobs, so a rule is O(n²).
+every dispatching step is one vectorised pass over the unplaced jobs, so a rule is O(n²); the
+augmented rules evaluate all Bean & Hall moves of a step in O(m log K) (Fenwick trees), O(n² log K) in all.
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 import numpy as np
 from numba import njit
@@ -116,6 +119,53 @@ def psk_sequence(instance) -> list[int]:
     return sequence
 
 
+def panneerselvam_sequence(instance) -> list[int]:
+    """Panneerselvam (2006), Int. J. Adv. Manuf. Technol. 30:722–726, as the shared notes describe it:
+    a slack-per-processing-time rule. At time t append the unplaced job with the smallest
+    (d_j − t − p_j) / p_j; ties by job number. Reconstructed from that one-line description (the
+    original paper was not at hand); it is a baseline only, the seed paper's worst rule."""
+    p, d, _ = _arrays(instance)
+    return _dispatch(instance, lambda t, placed: (d - t - p) / p)
+
+
+def wilkerson_irwin_sequence(instance) -> list[int]:
+    """Wilkerson & Irwin (1971), as in Baker's textbook: an EDD list of unscheduled jobs, a scheduled
+    list and a pivot job. The pairwise rule for two jobs started at F, e the one due first (EDD
+    order), l the other: e goes first if p_e ≤ p_l or F + max(p_e, p_l) ≤ d_l, else l goes first.
+    If the pivot goes before the first unscheduled job γ, the pivot is scheduled and γ becomes the
+    pivot; otherwise the pivot returns to the head of the unscheduled list, γ becomes the pivot, and
+    scheduled jobs that should not precede it return to the head too, last first. EDD ties by job
+    number. Weights are ignored (the rule has no weighted form)."""
+    p, d = instance.p, instance.d
+    if instance.n < 2:
+        return list(range(instance.n))
+
+    def precedes(x, y, start):
+        early, late = (x, y) if (d[x], x) < (d[y], y) else (y, x)  # the test is stated for the EDD-first job
+        early_first = p[early] <= p[late] or start + max(p[early], p[late]) <= d[late]
+        return early_first == (x == early)
+
+    unscheduled = deque(sorted(range(instance.n), key=lambda j: (d[j], j)))
+    first, second = unscheduled.popleft(), unscheduled.popleft()
+    scheduled, pivot = ([first], second) if precedes(first, second, 0) else ([second], first)
+    finish = p[scheduled[0]]  # completion time of the scheduled list
+    while unscheduled:
+        candidate = unscheduled.popleft()
+        if precedes(pivot, candidate, finish):
+            scheduled.append(pivot)
+            finish += p[pivot]
+            pivot = candidate
+            continue
+        unscheduled.appendleft(pivot)  # the candidate becomes the pivot
+        pivot = candidate
+        while scheduled and not precedes(scheduled[-1], pivot, finish - p[scheduled[-1]]):
+            job = scheduled.pop()
+            finish -= p[job]
+            unscheduled.appendleft(job)
+    scheduled.append(pivot)
+    return scheduled
+
+
 @njit(cache=True)
 def _eddc_kernel(p, d, order):
     """Algorithm 1 of the paper on ``order`` (SPT, ties by d then job): move a job with an earlier
@@ -155,33 +205,65 @@ def mddc_order(instance) -> np.ndarray:
     return np.array(sorted(range(instance.n), key=lambda j: (instance.d[j], instance.p[j], j)), dtype=np.int64)
 
 
-def _augment(sequence: list[int], p, d, w, t: int) -> None:
+def _augment(sequence: list[int], p, d, w, t: int, levels: np.ndarray, level_of_job: np.ndarray) -> None:
     """Bean & Hall's augmentation (Algorithm 3): the best move 'job at position i (not the last)
     to the end' of the partial sequence, applied if it strictly lowers its weighted tardiness."""
     if len(sequence) < 2:
         return
-    best_position, best_delta = _best_move_to_end(np.asarray(sequence, dtype=np.int64), p, d, w, t)
+    best_position, best_delta = _best_move_to_end(np.asarray(sequence, dtype=np.int64), p, d, w, t, levels, level_of_job)
     if best_delta < 0:
         sequence.append(sequence.pop(best_position))
 
 
 @njit(cache=True)
-def _best_move_to_end(sequence, p, d, w, t):
-    """For each position i < m−1: change of Σ w T when sequence[i] moves to the end (all jobs after
-    it finish p_i earlier, it finishes at t). Returns the first best position and its change."""
+def _fenwick_add(tree, index, value):
+    index += 1
+    while index < tree.shape[0]:
+        tree[index] += value
+        index += index & -index
+
+
+@njit(cache=True)
+def _fenwick_prefix(tree, index):
+    """Sum of the entries 0..index."""
+    total = 0
+    index += 1
+    while index > 0:
+        total += tree[index]
+        index -= index & -index
+    return total
+
+
+@njit(cache=True)
+def _best_move_to_end(sequence, p, d, w, t, levels, level_of_job):
+    """For each position i < m−1: change of Σ w T when sequence[i] moves to the end. The jobs after
+    it finish p_i earlier, so a tardy job k gains w_k·min(τ_k, p_i) (τ_k its tardiness): one sweep
+    from the back keeps the tardy jobs seen so far in two Fenwick trees indexed by how many distinct
+    processing times (``levels``, sorted) are ≤ τ_k, so Σ_{k>i} w_k·min(τ_k, p_i) costs O(log K).
+    O(m log K) per call instead of O(m²). Returns the first best position and its change."""
     m = sequence.shape[0]
+    levels_count = levels.shape[0]
     completion = np.cumsum(p[sequence])
+    weighted_tardiness = np.zeros(levels_count + 2, dtype=np.int64)  # Σ w_k τ_k per bucket
+    weight = np.zeros(levels_count + 2, dtype=np.int64)  # Σ w_k per bucket
+    weight_total = 0
     best_position, best_delta = -1, 0
-    for i in range(m - 1):
+    for i in range(m - 1, -1, -1):
         job = sequence[i]
-        delta = w[job] * (max(0, t - d[job]) - max(0, completion[i] - d[job]))
-        for k in range(i + 1, m):
-            other = sequence[k]
-            late = completion[k] - d[other]
-            if late > 0:
-                delta -= w[other] * min(late, p[job])
-        if best_position < 0 or delta < best_delta:
-            best_position, best_delta = i, delta
+        if i < m - 1:
+            level = level_of_job[job]  # τ_k < p_i  ⇔  bucket(τ_k) ≤ level
+            short = _fenwick_prefix(weighted_tardiness, level)
+            long_weight = weight_total - _fenwick_prefix(weight, level)
+            gain = short + p[job] * long_weight
+            delta = w[job] * (max(0, t - d[job]) - max(0, completion[i] - d[job])) - gain
+            if best_position < 0 or delta <= best_delta:  # sweeping backwards: ties go to the earlier position
+                best_position, best_delta = i, delta
+        tardiness = completion[i] - d[job]
+        if tardiness > 0:
+            bucket = np.searchsorted(levels, tardiness, side="right")
+            _fenwick_add(weighted_tardiness, bucket, w[job] * tardiness)
+            _fenwick_add(weight, bucket, w[job])
+            weight_total += w[job]
     return best_position, best_delta
 
 
@@ -189,6 +271,8 @@ def _build(instance, pick, augmented: bool) -> list[int]:
     """Front-to-back construction where ``pick(t, alive)`` chooses among the jobs of a list whose
     alive mask is kept; with ``augmented`` the partial sequence is improved after each append."""
     p, d, w = _arrays(instance)
+    levels = np.unique(p)  # the distinct processing times, sorted
+    level_of_job = np.searchsorted(levels, p).astype(np.int64)
     sequence, t = [], 0
     alive = np.ones(instance.n, dtype=bool)
     for _ in range(instance.n):
@@ -197,7 +281,7 @@ def _build(instance, pick, augmented: bool) -> list[int]:
         sequence.append(job)
         t += int(p[job])
         if augmented:
-            _augment(sequence, p, d, w, t)
+            _augment(sequence, p, d, w, t, levels, level_of_job)
     return sequence
 
 
@@ -245,6 +329,8 @@ RULES = {
     "wmdd": (wmdd_sequence, "weighted modified due date, Kanet & Li 2004"),
     "atc": (atc_sequence, "apparent tardiness cost, Vepsalainen & Morton 1987 (param k, default 2)"),
     "psk": (psk_sequence, "Panwalkar, Smith & Koulamas 1993 one-pass rule on the SPT order"),
+    "panneerselvam": (panneerselvam_sequence, "Panneerselvam 2006 slack per processing time (a baseline)"),
+    "wilkerson-irwin": (wilkerson_irwin_sequence, "Wilkerson & Irwin 1971 EDD list with pairwise pivot tests"),
     "eddc": (eddc_sequence, "EDD Challenger, Çetinkaya et al. 2025 Algorithm 1"),
     "mddc": (mddc_sequence, "MDD Challenger, Çetinkaya et al. 2025 Algorithm 2"),
     "aug-mdd": (aug_mdd_sequence, "augmented MDD, Bean & Hall 1985"),
