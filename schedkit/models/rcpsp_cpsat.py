@@ -78,7 +78,7 @@ class RCPSPCpModel:
 
 
 def build_rcpsp_cpsat(instance, upper_bound: int | None = None, interval_makespan: bool = True,
-                      redundant: bool = True, assumptions: bool = False) -> RCPSPCpModel:
+                      redundant: bool = True, assumptions: bool = False, minimize: bool = True) -> RCPSPCpModel:
     """Interval per task (optional interval per mode when there are several), cumulative per
     renewable resource with downtime as fixed intervals, precedence, windows in the domains,
     NoOverlap per disjunctive pair, non-renewable budgets; minimize the makespan.
@@ -89,6 +89,8 @@ def build_rcpsp_cpsat(instance, upper_bound: int | None = None, interval_makespa
     downtime window and disjunctive pair is enforced by its own literal (``switches``, named
     ``deadline[3]``, ``downtime[r0:10-15]``, ``disjunctive[2,7]`` …) so that an infeasibility
     core can name them; windows are then not folded into the domains, and there is no objective.
+    ``minimize=False``: no objective either — "is there a schedule within ``upper_bound``?", the
+    question of a destructive lower-bound test.
     """
     model = cp_model.CpModel()
     horizon = rcpsp_horizon(instance) if upper_bound is None else min(upper_bound, rcpsp_horizon(instance))
@@ -187,7 +189,7 @@ def build_rcpsp_cpsat(instance, upper_bound: int | None = None, interval_makespa
             else:
                 usage.extend(m.nonrenewable[k] * lit for m, lit in zip(modes, presences[task], strict=True))
         model.Add(sum(usage) <= budget)
-    if not assumptions:  # the conflict search is a feasibility question
+    if minimize and not assumptions:  # the conflict search is a feasibility question
         model.Minimize(makespan)
     return RCPSPCpModel(model, starts, ends, presences, makespan, horizon, switches)
 
