@@ -28,16 +28,23 @@ def main():
     parser.add_argument("--time-limit", type=float, default=30)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--every", type=int, default=1, help="take every k-th instance of each set")
+    parser.add_argument("--only", nargs="+", default=None, help="instance names to keep (e.g. mk06 mk10)")
+    parser.add_argument("--param", nargs="+", default=[], help="method parameters key=value (numbers parsed)")
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
+    params = {key: _number(value) for key, value in (item.split("=", 1) for item in args.param)}
     rows = []
     for name in args.sets:
         for path in SETS[name][:: args.every]:
+            if args.only and path.stem not in args.only:
+                continue
             instance = load(path)
             started = time.perf_counter()
-            result = solve(instance, args.method, SolveOptions(time_limit=args.time_limit, threads=args.threads))
+            result = solve(instance, args.method, SolveOptions(time_limit=args.time_limit, threads=args.threads,
+                                                                  params=params))
             known = best_known(instance.problem, instance.name)
-            row = {"set": name, "instance": instance.name, "method": args.method, "makespan": result.objective,
+            row = {"set": name, "instance": instance.name, "method": args.method, "params": " ".join(args.param),
+                   "makespan": result.objective,
                    "status": result.status, "lower_bound": max(result.bound or 0, fjsp_lower_bound(instance)),
                    "best_known": known.upper, "dev_pct": 100 * (result.objective - known.upper) / known.upper,
                    "time_s": round(time.perf_counter() - started, 2)}
@@ -52,6 +59,15 @@ def main():
     print(summary.to_markdown(floatfmt=".2f"))
     if args.csv:
         table.to_csv(args.csv, index=False)
+
+
+def _number(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 if __name__ == "__main__":

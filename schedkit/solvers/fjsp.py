@@ -1,4 +1,11 @@
-"""Model-based FJSP / JSSP method: the full CP-SAT model, warm-started by the best dispatching rule."""
+"""Model-based FJSP / JSSP method: the full CP-SAT model, warm-started by the best dispatching rule
+improved by tabu search (``heuristics.fjsp_tabu``) in a share of the time limit.
+
+With 2 workers CP-SAT runs one full search and one thread of interleaved LNS; on the larger
+Brandimarte instances (mk06, mk10) it stays close to a dispatching hint, while the tabu search of
+the critical-path insertion neighbourhood reaches within a few percent of the best known in seconds;
+CP-SAT then improves that hint and proves the optima the tabu search cannot.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import time
 
 from schedkit.heuristics.fjsp_dispatch import best_dispatch
 from schedkit.heuristics.fjsp_improve import makespan
+from schedkit.heuristics.fjsp_tabu import tabu_search
 from schedkit.models.fjsp_cpsat import build_fjsp_cpsat
 from schedkit.registry import SolveOptions, register
 from schedkit.solvers.common import outcome_result
@@ -20,7 +28,8 @@ def fjsp_hints(built, instance, schedule: list[dict]) -> dict:
 
 @register("fjsp/cpsat", ("fjsp", "jssp"), "model",
           "CP-SAT: optional intervals per eligible machine, no-overlap, redundant cumulative, LP bound; "
-          "hinted by the best dispatching rule (param hint=false to start cold)")
+          "hinted by the best dispatching rule improved by tabu search (params hint=false to start cold, "
+          "tabu_share=0.5 of the time limit at most, tabu_s=5 without one, tabu_restarts=3 fruitless restarts)")
 def run_fjsp_cpsat(instance, options: SolveOptions):
     started = time.perf_counter()
     lower = fjsp_lower_bound(instance)
@@ -28,6 +37,13 @@ def run_fjsp_cpsat(instance, options: SolveOptions):
     warm = options.warm_start
     if warm is None and options.params.get("hint", True):
         warm, _ = best_dispatch(instance)
+        if options.time_limit is None:
+            tabu_s = float(options.params.get("tabu_s", 5.0))
+        else:
+            tabu_s = float(options.params.get("tabu_share", 0.5)) * (options.time_limit - (time.perf_counter() - started))
+        if tabu_s > 0 and makespan(warm) > lower:
+            warm = tabu_search(instance, warm, tabu_s, seed=options.seed, lower_bound=lower,
+                               restarts=options.params.get("tabu_restarts", 3))
     limit = None if options.time_limit is None else max(0.1, options.time_limit - (time.perf_counter() - started))
     outcome = run_cpsat(built.model, time_limit=limit, threads=options.threads, seed=options.seed,
                         hints=built.hints(warm or []), log=options.log,

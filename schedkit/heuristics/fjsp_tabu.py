@@ -1,0 +1,303 @@
+"""Tabu search for the flexible job shop on the disjunctive graph: machine assignment and machine
+sequences, one operation re-inserted per move.
+
+Neighbourhood of Mastrolilli & Gambardella (2000, J. Scheduling 3:3–20, "Effective neighbourhood
+functions for the flexible job shop problem"): take an operation v on a critical path, remove it
+from the graph (its job and machine neighbours become adjacent), and insert it on any eligible
+machine k between two consecutive operations u, w of k. The insertion creates no cycle when
+head(u) < head(JS(v)) + p(JS(v)) and head(w) + p(w) > head(JP(v)) (heads of the graph without v;
+JP / JS = job predecessor / successor; u ≠ JS(v), w ≠ JP(v)): a path JS(v) → u or w → JP(v) would
+violate them. The new
+makespan is then exact, not estimated: max(makespan without v, longest path through v), where the
+path through v is max(end of JP(v), end of u) + p(v, k) + max(tail of JS(v), tail of w) in the
+graph without v (inserting v cannot lengthen any path that avoids it).
+
+Tabu attribute: after v leaves the place right after u on machine k, putting it back right after
+u is tabu for a random tenure, unless it gives a new best makespan (aspiration). After a stall
+the search restarts from the best schedule with a cleared tabu list. The kernels are numba
+functions over int64 arrays; the driver loops in Python in chunks of iterations to watch the clock.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import njit
+
+from schedkit.heuristics.fjsp_improve import makespan
+
+_NONE = -1
+
+
+@njit(cache=True)
+def topological_order(job_pred, job_succ, mpred, msucc):
+    """Kahn's order of the disjunctive graph (job arcs and machine arcs); shorter than n on a cycle."""
+    n = job_pred.shape[0]
+    indegree = np.zeros(n, np.int64)
+    for i in range(n):
+        indegree[i] = (job_pred[i] >= 0) + (mpred[i] >= 0)
+    order = np.empty(n, np.int64)
+    size = 0
+    for i in range(n):
+        if indegree[i] == 0:
+            order[size] = i
+            size += 1
+    k = 0
+    while k < size:
+        i = order[k]
+        k += 1
+        for s in (job_succ[i], msucc[i]):
+            if s >= 0:
+                indegree[s] -= 1
+                if indegree[s] == 0:
+                    order[size] = s
+                    size += 1
+    return order[:size]
+
+
+@njit(cache=True)
+def heads_tails(order, skip, job_pred, job_succ, mpred, msucc, duration, head, tail):
+    """Longest path from the source to each operation (head) and from its end to the sink (tail),
+    in the graph without ``skip`` (−1: the whole graph), whose neighbours are joined. Returns the makespan."""
+    for i in order:
+        if i == skip:
+            continue
+        jp, mp = job_pred[i], mpred[i]
+        if jp == skip and skip >= 0:
+            jp = job_pred[skip]
+        if mp == skip and skip >= 0:
+            mp = mpred[skip]
+        h = 0
+        if jp >= 0:
+            h = head[jp] + duration[jp]
+        if mp >= 0 and head[mp] + duration[mp] > h:
+            h = head[mp] + duration[mp]
+        head[i] = h
+    longest = 0
+    for x in range(order.shape[0] - 1, -1, -1):
+        i = order[x]
+        if i == skip:
+            continue
+        js, ms = job_succ[i], msucc[i]
+        if js == skip and skip >= 0:
+            js = job_succ[skip]
+        if ms == skip and skip >= 0:
+            ms = msucc[skip]
+        t = 0
+        if js >= 0:
+            t = tail[js] + duration[js]
+        if ms >= 0 and tail[ms] + duration[ms] > t:
+            t = tail[ms] + duration[ms]
+        tail[i] = t
+        if head[i] + duration[i] + t > longest:
+            longest = head[i] + duration[i] + t
+    return longest
+
+
+@njit(cache=True)
+def best_move(iteration, best_value, job_pred, job_succ, mpred, msucc, mfirst, machine, duration,
+              eligible_start, eligible_machine, eligible_time, tabu, order, head, tail, head_v, tail_v):
+    """The best admissible insertion of a critical operation: (value, v, k, u, w), v = −1 if none.
+    ``head``/``tail`` hold the whole graph's values; ``head_v``/``tail_v`` are work arrays."""
+    n = job_pred.shape[0]
+    makespan_now = 0
+    for i in range(n):
+        if head[i] + duration[i] + tail[i] > makespan_now:
+            makespan_now = head[i] + duration[i] + tail[i]
+    best = (np.int64(1) << 60, _NONE, _NONE, _NONE, _NONE)
+    ties = 0
+    for v in range(n):
+        if head[v] + duration[v] + tail[v] != makespan_now:
+            continue
+        if eligible_start[v + 1] - eligible_start[v] == 1 and mpred[v] < 0 and msucc[v] < 0:
+            continue
+        without = heads_tails(order, v, job_pred, job_succ, mpred, msucc, duration, head_v, tail_v)
+        jp, js = job_pred[v], job_succ[v]
+        ready = head_v[jp] + duration[jp] if jp >= 0 else 0
+        after = tail_v[js] + duration[js] if js >= 0 else 0
+        for e in range(eligible_start[v], eligible_start[v + 1]):
+            k, p = eligible_machine[e], eligible_time[e]
+            u = _NONE
+            w = mfirst[k]
+            while True:
+                if w == v:
+                    w = msucc[v]
+                    continue
+                same_place = k == machine[v] and u == mpred[v]
+                # no path JS(v) → u and none w → JP(v) (nor u = JS(v), w = JP(v)): no cycle through v
+                feasible = (u < 0 or js < 0 or (u != js and head_v[u] < head_v[js] + duration[js])) and \
+                           (w < 0 or jp < 0 or (w != jp and head_v[w] + duration[w] > head_v[jp]))
+                if feasible and not same_place:
+                    start = ready
+                    if u >= 0 and head_v[u] + duration[u] > start:
+                        start = head_v[u] + duration[u]
+                    rest = after
+                    if w >= 0 and tail_v[w] + duration[w] > rest:
+                        rest = tail_v[w] + duration[w]
+                    value = max(without, start + p + rest)
+                    before = u if u >= 0 else n + k
+                    behind = w if w >= 0 else n + k
+                    if (tabu[v, before] <= iteration and tabu[behind, v] <= iteration) or value < best_value:
+                        if value < best[0]:
+                            best = (value, v, k, u, w)
+                            ties = 1
+                        elif value == best[0]:
+                            ties += 1
+                            if np.random.randint(ties) == 0:  # reservoir: a uniform choice among ties
+                                best = (value, v, k, u, w)
+                if w < 0:
+                    break
+                u = w
+                w = msucc[w]
+    return best
+
+
+@njit(cache=True)
+def apply_move(v, k, u, w, mpred, msucc, mfirst, mlast, machine, duration, p):
+    """Take v out of its machine sequence and put it on machine k between u and w."""
+    old = machine[v]
+    a, b = mpred[v], msucc[v]
+    if a >= 0:
+        msucc[a] = b
+    else:
+        mfirst[old] = b
+    if b >= 0:
+        mpred[b] = a
+    else:
+        mlast[old] = a
+    mpred[v], msucc[v] = u, w
+    if u >= 0:
+        msucc[u] = v
+    else:
+        mfirst[k] = v
+    if w >= 0:
+        mpred[w] = v
+    else:
+        mlast[k] = v
+    machine[v] = k
+    duration[v] = p
+
+
+@njit(cache=True)
+def seed_rng(seed):
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def tabu_chunk(iterations, iteration, stall_limit, tenure_min, tenure_span, job_pred, job_succ,
+               mpred, msucc, mfirst, mlast, machine, duration, eligible_start, eligible_machine, eligible_time,
+               tabu, state, best_mpred, best_msucc, best_mfirst, best_mlast, best_machine, best_duration):
+    """``iterations`` tabu moves from the current graph; the best graph is kept in the best_* arrays.
+    ``state`` = [current makespan, best makespan, iterations since the best or the last restart, restarts
+    since the best]. Returns the next iteration."""
+    n = job_pred.shape[0]
+    head = np.zeros(n, np.int64)
+    tail = np.zeros(n, np.int64)
+    head_v = np.zeros(n, np.int64)
+    tail_v = np.zeros(n, np.int64)
+    for _ in range(iterations):
+        order = topological_order(job_pred, job_succ, mpred, msucc)
+        state[0] = heads_tails(order, _NONE, job_pred, job_succ, mpred, msucc, duration, head, tail)
+        value, v, k, u, w = best_move(iteration, state[1], job_pred, job_succ, mpred, msucc, mfirst, machine, duration,
+                                      eligible_start, eligible_machine, eligible_time, tabu, order, head, tail,
+                                      head_v, tail_v)
+        iteration += 1
+        if v < 0 or state[2] >= stall_limit:  # stuck or stalled: back to the best, tabu list cleared
+            mpred[:], msucc[:], mfirst[:], mlast[:] = best_mpred, best_msucc, best_mfirst, best_mlast
+            machine[:], duration[:] = best_machine, best_duration
+            tabu[:, :] = 0
+            state[0], state[2] = state[1], 0
+            state[3] += 1
+            continue
+        until = iteration + tenure_min + np.random.randint(tenure_span + 1)
+        tabu[v, mpred[v] if mpred[v] >= 0 else n + machine[v]] = until
+        tabu[msucc[v] if msucc[v] >= 0 else n + machine[v], v] = until
+        p = 0
+        for e in range(eligible_start[v], eligible_start[v + 1]):
+            if eligible_machine[e] == k:
+                p = eligible_time[e]
+        apply_move(v, k, u, w, mpred, msucc, mfirst, mlast, machine, duration, p)
+        state[0] = value
+        if value < state[1]:
+            state[1] = value
+            state[2], state[3] = 0, 0
+            best_mpred[:], best_msucc[:], best_mfirst[:], best_mlast[:] = mpred, msucc, mfirst, mlast
+            best_machine[:], best_duration[:] = machine, duration
+        else:
+            state[2] += 1
+    return iteration
+
+
+class _Graph:
+    """Flat arrays of an instance and a schedule: operations numbered job by job."""
+
+    def __init__(self, instance, rows: list[dict]):
+        self.keys = [(j, o) for j, ops in enumerate(instance.jobs) for o in range(len(ops))]
+        index = {key: i for i, key in enumerate(self.keys)}
+        n, machines = len(self.keys), instance.num_machines
+        self.job_pred = np.full(n, _NONE, np.int64)
+        self.job_succ = np.full(n, _NONE, np.int64)
+        starts, lengths, eligible_machine, eligible_time = [0], [], [], []
+        for i, (j, o) in enumerate(self.keys):
+            if o > 0:
+                self.job_pred[i] = i - 1
+                self.job_succ[i - 1] = i
+            for m, t in sorted(instance.jobs[j][o].items()):
+                eligible_machine.append(m)
+                eligible_time.append(t)
+            starts.append(len(eligible_machine))
+            lengths.append(len(instance.jobs[j][o]))
+        self.eligible_start = np.array(starts, np.int64)
+        self.eligible_machine = np.array(eligible_machine, np.int64)
+        self.eligible_time = np.array(eligible_time, np.int64)
+        self.machine = np.zeros(n, np.int64)
+        self.duration = np.zeros(n, np.int64)
+        self.mpred = np.full(n, _NONE, np.int64)
+        self.msucc = np.full(n, _NONE, np.int64)
+        self.mfirst = np.full(machines, _NONE, np.int64)
+        self.mlast = np.full(machines, _NONE, np.int64)
+        for row in sorted(rows, key=lambda r: (r["start"], r["end"], r["job"], r["op"])):
+            i, m = index[row["job"], row["op"]], row["machine"]
+            self.machine[i], self.duration[i] = m, instance.jobs[row["job"]][row["op"]][m]
+            if self.mlast[m] >= 0:
+                self.msucc[self.mlast[m]] = i
+                self.mpred[i] = self.mlast[m]
+            else:
+                self.mfirst[m] = i
+            self.mlast[m] = i
+
+    def schedule(self) -> list[dict]:
+        """Semi-active schedule rows (every operation at its head)."""
+        order = topological_order(self.job_pred, self.job_succ, self.mpred, self.msucc)
+        head, tail = np.zeros(len(self.keys), np.int64), np.zeros(len(self.keys), np.int64)
+        heads_tails(order, _NONE, self.job_pred, self.job_succ, self.mpred, self.msucc, self.duration, head, tail)
+        return [{"job": j, "op": o, "machine": int(self.machine[i]), "start": int(head[i]),
+                 "end": int(head[i] + self.duration[i])} for i, (j, o) in enumerate(self.keys)]
+
+
+def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, stall: int | None = None,
+                lower_bound: int = 0, restarts: int | None = None, chunk: int = 200) -> list[dict]:
+    """Improve a feasible schedule by tabu search for ``time_limit`` seconds, until ``lower_bound``, or
+    after ``restarts`` restarts from the best (each after ``stall`` moves) found nothing better;
+    returns the best schedule found (never worse than the semi-active form of ``rows``)."""
+    started = time.perf_counter()
+    graph = _Graph(instance, rows)
+    n = len(graph.keys)
+    if n == 0:
+        return rows
+    best = [a.copy() for a in (graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration)]
+    tabu = np.zeros((n + instance.num_machines, n + instance.num_machines), np.int64)
+    current = makespan(graph.schedule())
+    state = np.array([current, current, 0, 0], np.int64)
+    stall = stall if stall is not None else max(5000, 10 * n)
+    tenure_min, tenure_span = 4 + n // 40, 8 + n // 20  # 10..30 at 240 operations (mk10)
+    seed_rng(seed)
+    iteration = 0
+    while time.perf_counter() - started < time_limit and state[1] > lower_bound and \
+            (restarts is None or state[3] < restarts):
+        iteration = tabu_chunk(chunk, iteration, stall, tenure_min, tenure_span, graph.job_pred, graph.job_succ,
+                               graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration,
+                               graph.eligible_start, graph.eligible_machine, graph.eligible_time, tabu, state, *best)
+    graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration = best
+    return graph.schedule()
