@@ -112,17 +112,26 @@ def test_lr2_kernels_match_reference(case):
     alive = np.zeros((T + 1, n), dtype=np.bool_)
     for j in range(n):
         alive[p[j]:, j] = True
-    start, jobs = K.time_lists(alive)
-    f1, a1, q1, f2, a2, q2 = K.lr2_forward(p, d, w, mu, rank, start, jobs, T)
+    start, jobs, opening, by_start = K.time_lists(p, alive)
+    none = np.full(T + 1, -K.INF)  # no suffix bound: the forward pass keeps every state
+    f1, a1, q1, f2, a2, q2 = K.lr2_forward(p, d, w, mu, rank, alive, start, jobs, none, np.full(T + 1, -1), none, K.INF, T,
+                                           K.lr2_buffers(T, n))
     best, last = K.lr2_best(start, jobs, f1, T)
     assert best == pytest.approx(reference_lr2(p, d, w, mu, rank))
-    g1, b1, g2, _ = K.lr2_backward(p, d, w, mu, rank, alive, start, jobs, T)
+    g1, _, _, _, _ = K.lr2_backward(p, d, w, mu, rank, alive.copy(), start, jobs, opening, by_start, f1, a1, f2, K.INF, T,
+                                    K.lr2_buffers(T, n))
     assert min(cost(j, p[j], d, w, mu) + g1[p[j], j] for j in range(n)) == pytest.approx(best)
     path = K.lr2_path(p, a1, q1, a2, q2, last, T)
     assert p[path].sum() == T
     assert sum(cost(j, t, d, w, mu) for j, t in zip(path, np.cumsum(p[path]), strict=True)) == pytest.approx(best)
-    # elimination at the optimum's own value keeps every state of the best path
-    K.lr2_eliminate(alive, start, jobs, f1, a1, f2, g1, b1, g2, best + 1e-9)
+    # elimination at the optimum's own value keeps every state of the best path; below it, none
+    survivors = alive.copy()
+    left = K.lr2_backward(p, d, w, mu, rank, survivors, start, jobs, opening, by_start, f1, a1, f2, best - 1e-6, T,
+                            K.lr2_buffers(T, n))[-1]
+    assert left == 0 and not survivors.any()
+    left = K.lr2_backward(p, d, w, mu, rank, alive, start, jobs, opening, by_start, f1, a1, f2, best + 1e-9, T,
+                            K.lr2_buffers(T, n))[-1]
+    assert left == alive.sum()
     assert all(alive[t, j] for j, t in zip(path, np.cumsum(p[path]), strict=True))
 
 

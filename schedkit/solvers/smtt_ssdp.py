@@ -165,14 +165,31 @@ class SSDP:
         self._offer(sequence)
         self._raise_lb(self.lb)
 
+    def start_multipliers(self):
+        """μ⁰: zero, or each job's cost in the incumbent (then the incumbent's path costs 0 net)."""
+        if self.options.params.get("mu_start", "zero") == "zero":
+            return np.zeros(self.n)
+        completion = np.empty(self.n, dtype=np.int64)
+        completion[self.sequence] = np.cumsum(self.p[self.sequence])
+        return (self.w * np.maximum(0, completion - self.d)).astype(float)
+
     def stage1(self, mu):
         """Subgradient on the time-only relaxation; returns the best μ and the live (t, j) states."""
         p, d, w, T = self.p, self.d, self.w, self.T
-        opt = Subgradient(mu, expand=1.25, ratio=0.02, patience=max(1, self.n // 3))
+        params = self.options.params
+        opt = Subgradient(mu, expand=1.25, ratio=float(params.get("stage1_ratio", 0.02)),
+                          patience=max(1, int(float(params.get("stage1_patience", 1 / 3)) * self.n)))
+        alive = np.arange(T + 1)[:, None] >= p[None, :]
+        every = int(params.get("stage1_elimination", 5))  # eliminate at every so many μ: each prunes other states
         while not self._proven() and not self._out_of_time():
             f1, j1, q1, f2, j2, q2 = K.lr1_forward(p, d, w, opt.mu, T)
             value = f1[T] + opt.mu.sum()
             self._raise_lb(value)
+            if every and len(opt.history) % every == every - 1:
+                g1, k1, g2, _ = K.lr1_backward(p, d, w, opt.mu, T)
+                if K.lr1_states(p, d, w, opt.mu, T, f1, j1, f2, g1, k1, g2, self._limit(opt.mu), alive) == 0:
+                    self.lb = self.ub
+                    break
             path = K.lr1_path(p, j1, q1, j2, q2, T)
             counts = np.bincount(path, minlength=self.n).astype(float)
             if np.all(counts == 1):  # the relaxed optimum is a schedule: optimal
@@ -186,29 +203,35 @@ class SSDP:
         mu = opt.best_mu
         f1, j1, _, f2, _, _ = K.lr1_forward(p, d, w, mu, T)
         g1, k1, g2, _ = K.lr1_backward(p, d, w, mu, T)
-        alive = K.lr1_states(p, d, w, mu, T, f1, j1, f2, g1, k1, g2, self._limit(mu))
+        if K.lr1_states(p, d, w, mu, T, f1, j1, f2, g1, k1, g2, self._limit(mu), alive) == 0:
+            self.lb = self.ub
         return mu, alive
 
     def stage2(self, mu, alive):
         """Subgradient on the (t, j) relaxation with state elimination after every DP."""
         p, d, w, T, rank = self.p, self.d, self.w, self.T, self.rank
-        opt = Subgradient(mu, expand=1.3, ratio=0.002, patience=max(1, self.n))
-        start, jobs = K.time_lists(alive)
+        params = self.options.params
+        opt = Subgradient(mu, expand=1.3, ratio=float(params.get("stage2_ratio", 0.1)),
+                          patience=max(1, int(float(params.get("stage2_patience", 1)) * self.n)))
+        start, jobs, opening, by_start = K.time_lists(p, alive)
+        forward, backward = K.lr2_buffers(T, self.n), K.lr2_buffers(T, self.n)
         self.stats["states"].append(int(jobs.shape[0]))
         while not self._proven() and not self._out_of_time():
-            f1, a1, q1, f2, a2, q2 = K.lr2_forward(p, d, w, opt.mu, rank, start, jobs, T)
+            limit = self._limit(opt.mu)
+            h1, k1, h2, _ = K.lr1_backward(p, d, w, opt.mu, T)  # cheap suffix bounds for the forward pass
+            f1, a1, q1, f2, a2, q2 = K.lr2_forward(p, d, w, opt.mu, rank, alive, start, jobs, h1, k1, h2, limit, T, forward)
             best, last = K.lr2_best(start, jobs, f1, T)
             if last < 0:  # nothing better than UB is left
                 self.lb = self.ub
                 break
             value = best + opt.mu.sum()
             self._raise_lb(value)
-            g1, b1, g2, _ = K.lr2_backward(p, d, w, opt.mu, rank, alive, start, jobs, T)
-            left = K.lr2_eliminate(alive, start, jobs, f1, a1, f2, g1, b1, g2, self._limit(opt.mu))
+            _, _, _, _, left = K.lr2_backward(p, d, w, opt.mu, rank, alive, start, jobs, opening, by_start,
+                                              f1, a1, f2, limit, T, backward)
             if left == 0:
                 self.lb = self.ub
                 break
-            start, jobs = K.time_lists(alive)
+            start, jobs, opening, by_start = K.time_lists(p, alive)
             path = K.lr2_path(p, a1, q1, a2, q2, last, T)
             counts = np.bincount(path, minlength=self.n).astype(float)
             if np.all(counts == 1):
@@ -293,7 +316,7 @@ class SSDP:
         self.initial_upper_bound()
         if self._proven():
             return
-        mu = (self.w * np.maximum(0, self.p - self.d)).astype(float)  # a job's least cost: a neutral start
+        mu = self.start_multipliers()
         self.stats["stage"] = 1
         mu, alive = self.stage1(mu)
         if self._proven() or self._out_of_time():

@@ -100,10 +100,9 @@ def lr1_backward(p, d, w, mu, T):
     g2 = np.full(T + 1, INF)
     k1 = np.full(T + 1, EMPTY, dtype=np.int64)
     k2 = np.full(T + 1, EMPTY, dtype=np.int64)
-    q1 = np.zeros(T + 1, dtype=np.int64)
-    q2 = np.zeros(T + 1, dtype=np.int64)
     g1[T], k1[T] = 0.0, -1
     for t in range(T - 1, -1, -1):
+        v1, n1, v2, n2 = INF, EMPTY, INF, EMPTY  # local copy of _push: the hot loop
         for k in range(n):
             e = t + p[k]
             if e > T:
@@ -111,7 +110,16 @@ def lr1_backward(p, d, w, mu, T):
             value = g1[e] if k1[e] != k else g2[e]
             if value >= INF:
                 continue
-            _push(g1, k1, q1, g2, k2, q2, t, value + _cost(k, e, d, w) - mu[k], k, 0)
+            value += w[k] * max(0, e - d[k]) - mu[k]
+            if k == n1:
+                if value < v1:
+                    v1 = value
+            elif value < v1:
+                v2, n2 = v1, n1
+                v1, n1 = value, k
+            elif value < v2:
+                v2, n2 = value, k
+        g1[t], k1[t], g2[t], k2[t] = v1, n1, v2, n2
     return g1, k1, g2, k2
 
 
@@ -132,101 +140,133 @@ def lr1_path(p, j1, q1, j2, q2, T):
 
 
 @njit(cache=True)
-def lr1_states(p, d, w, mu, T, f1, j1, f2, g1, k1, g2, limit):
-    """Live (t, j) states, shape (T+1, n): j completing at t lies on a stage-1 path of
-    Lagrangian cost ≤ ``limit`` (already net of Σμ)."""
+def lr1_states(p, d, w, mu, T, f1, j1, f2, g1, k1, g2, limit, alive):
+    """Kill the (t, j) states of ``alive`` (shape (T+1, n), j completing at t) that lie on no
+    stage-1 path of Lagrangian cost ≤ ``limit`` (net of Σμ); returns the survivors."""
     n = p.shape[0]
-    alive = np.zeros((T + 1, n), dtype=np.bool_)
+    left = 0
     for t in range(1, T + 1):
         for j in range(n):
-            s = t - p[j]
-            if s < 0:
+            if not alive[t, j]:
                 continue
+            s = t - p[j]
             before = f1[s] if j1[s] != j else f2[s]
             after = g1[t] if k1[t] != j else g2[t]
-            if before < INF and after < INF and before + _cost(j, t, d, w) - mu[j] + after <= limit:
-                alive[t, j] = True
-    return alive
+            if before >= INF or after >= INF or before + _cost(j, t, d, w) - mu[j] + after > limit:
+                alive[t, j] = False
+            else:
+                left += 1
+    return left
 
 
 # ---------------------------------------------------------------- stage 2: labels per state (t, j)
 
 
 @njit(cache=True)
-def time_lists(alive):
-    """Live jobs per completion time as CSR (start[t]..start[t+1])."""
+def time_lists(p, alive):
+    """Live jobs per completion time and per start time, as CSR (start[t]..start[t+1])."""
     T1, n = alive.shape
     start = np.zeros(T1 + 1, dtype=np.int64)
+    opening = np.zeros(T1 + 1, dtype=np.int64)
     for t in range(T1):
-        start[t + 1] = start[t] + alive[t].sum()
+        for j in range(n):
+            if alive[t, j]:
+                start[t + 1] += 1
+                opening[t - p[j] + 1] += 1
+    for t in range(T1):
+        start[t + 1] += start[t]
+        opening[t + 1] += opening[t]
     jobs = np.empty(start[T1], dtype=np.int64)
+    by_start = np.empty(start[T1], dtype=np.int64)
+    fill = opening.copy()
     k = 0
     for t in range(T1):
         for j in range(n):
             if alive[t, j]:
                 jobs[k] = j
                 k += 1
-    return start, jobs
+                by_start[fill[t - p[j]]] = j
+                fill[t - p[j]] += 1
+    return start, jobs, opening, by_start
+
+
+def lr2_buffers(T, n):
+    """Label arrays of a stage-2 DP, (T+1, n), reused across iterations: every DP writes the
+    entries of the live states before reading them."""
+    shape = (T + 1, n)
+    return (np.full(shape, INF), np.full(shape, EMPTY, dtype=np.int64), np.zeros(shape, dtype=np.int64),
+            np.full(shape, INF), np.full(shape, EMPTY, dtype=np.int64), np.zeros(shape, dtype=np.int64))
 
 
 @njit(cache=True)
-def lr2_forward(p, d, w, mu, rank, start, jobs, T):
+def lr2_forward(p, d, w, mu, rank, alive, start, jobs, g1, k1, g2, limit, T, buffers):
     """Forward DP over live states (t, j) with the adjacent-pair rule and no i–j–i. Arrays
-    (T+1, n); the neighbour is the predecessor job, the pointer the label (0/1) used there."""
-    n = p.shape[0]
-    f1 = np.full((T + 1, n), INF)
-    f2 = np.full((T + 1, n), INF)
-    a1 = np.full((T + 1, n), EMPTY, dtype=np.int64)
-    a2 = np.full((T + 1, n), EMPTY, dtype=np.int64)
-    q1 = np.zeros((T + 1, n), dtype=np.int64)
-    q2 = np.zeros((T + 1, n), dtype=np.int64)
+    (T+1, n); the neighbour is the predecessor job, the pointer the label (0/1) used there.
+
+    A state is killed as soon as its best prefix plus the stage-1 suffix bound (``g1``/``k1``/``g2``
+    per time, same μ; −INF: none) exceeds ``limit``, so later states skip it. ``buffers`` come
+    from :func:`lr2_buffers`."""
+    f1, a1, q1, f2, a2, q2 = buffers
     for t in range(1, T + 1):
         F1, F2, A1, A2, Q1, Q2 = f1[t], f2[t], a1[t], a2[t], q1[t], q2[t]
         for x in range(start[t], start[t + 1]):
             j = jobs[x]
+            F1[j], A1[j], F2[j], A2[j] = INF, EMPTY, INF, EMPTY
             s = t - p[j]
             c = _cost(j, t, d, w) - mu[j]
             if s == 0:
                 _push(F1, A1, Q1, F2, A2, Q2, j, c, -1, 0)
-                continue
-            for y in range(start[s], start[s + 1]):
-                i = jobs[y]
-                if i == j:
-                    continue
-                if a1[s, i] != j:
-                    value, which = f1[s, i], 0
-                else:
-                    value, which = f2[s, i], 1
-                if value >= INF or not adjacent_ok(i, j, t, p, d, w, rank):
-                    continue
-                _push(F1, A1, Q1, F2, A2, Q2, j, value + c, i, which)
+            else:
+                for y in range(start[s], start[s + 1]):
+                    i = jobs[y]
+                    if i == j:
+                        continue
+                    if a1[s, i] != j:
+                        value, which = f1[s, i], 0
+                    else:
+                        value, which = f2[s, i], 1
+                    if value >= INF or not adjacent_ok(i, j, t, p, d, w, rank):
+                        continue
+                    _push(F1, A1, Q1, F2, A2, Q2, j, value + c, i, which)
+            after = g1[t] if k1[t] != j else g2[t]
+            if F1[j] >= INF or F1[j] + after > limit:
+                F1[j], F2[j] = INF, INF
+                alive[t, j] = False
     return f1, a1, q1, f2, a2, q2
 
 
 @njit(cache=True)
-def lr2_backward(p, d, w, mu, rank, alive, start, jobs, T):
-    """Backward DP: best suffix after live state (t, j), top-2 by successor job."""
-    n = p.shape[0]
-    g1 = np.full((T + 1, n), INF)
-    g2 = np.full((T + 1, n), INF)
-    b1 = np.full((T + 1, n), EMPTY, dtype=np.int64)
-    b2 = np.full((T + 1, n), EMPTY, dtype=np.int64)
-    q = np.zeros((T + 1, n), dtype=np.int64)
-    for x in range(start[T], start[T + 1]):
-        g1[T, jobs[x]], b1[T, jobs[x]] = 0.0, -1
-    for t in range(T - 1, 0, -1):
+def lr2_backward(p, d, w, mu, rank, alive, start, jobs, opening, by_start, f1, a1, f2, limit, T, buffers):
+    """Backward DP: best suffix after live state (t, j), top-2 by successor job (the successors
+    are the live states opening at t: ``opening``/``by_start``). Each state is eliminated as soon
+    as its suffix is known: killed if its cheapest path (forward labels of the same μ) exceeds
+    ``limit``, so earlier states skip it. Returns the labels and the number of survivors."""
+    g1, b1, q, g2, b2, _ = buffers
+    left = 0
+    for t in range(T, 0, -1):
         G1, G2, B1, B2, Q = g1[t], g2[t], b1[t], b2[t], q[t]
         for x in range(start[t], start[t + 1]):
             j = jobs[x]
-            for k in range(n):
+            if not alive[t, j]:
+                continue
+            G1[j], B1[j], G2[j], B2[j] = INF, EMPTY, INF, EMPTY
+            if t == T:
+                G1[j], B1[j] = 0.0, -1
+            for y in range(opening[t], opening[t + 1]):
+                k = by_start[y]
                 e = t + p[k]
-                if k == j or e > T or not alive[e, k]:
+                if k == j or not alive[e, k]:
                     continue
                 value = g1[e, k] if b1[e, k] != j else g2[e, k]
                 if value >= INF or not adjacent_ok(j, k, e, p, d, w, rank):
                     continue
                 _push(G1, B1, Q, G2, B2, Q, j, value + _cost(k, e, d, w) - mu[k], k, 0)
-    return g1, b1, g2, b2
+            if f1[t, j] >= INF or G1[j] >= INF or _pair(f1[t, j], a1[t, j], f2[t, j], G1[j], B1[j], G2[j]) > limit:
+                alive[t, j] = False
+                G1[j], G2[j] = INF, INF
+            else:
+                left += 1
+    return g1, b1, g2, b2, left
 
 
 @njit(cache=True)
@@ -254,21 +294,6 @@ def lr2_path(p, a1, q1, a2, q2, last, T):
     for i in range(len(jobs)):
         out[i] = jobs[len(jobs) - 1 - i]
     return out
-
-
-@njit(cache=True)
-def lr2_eliminate(alive, start, jobs, f1, a1, f2, g1, b1, g2, limit):
-    """Kill every live state whose cheapest path exceeds ``limit`` (net of Σμ); returns survivors."""
-    T1 = alive.shape[0]
-    left = 0
-    for t in range(T1):
-        for x in range(start[t], start[t + 1]):
-            j = jobs[x]
-            if f1[t, j] >= INF or g1[t, j] >= INF or _pair(f1[t, j], a1[t, j], f2[t, j], g1[t, j], b1[t, j], g2[t, j]) > limit:
-                alive[t, j] = False
-            else:
-                left += 1
-    return left
 
 
 # ---------------------------------------------------------------- stage 3: states (t, j, S)
