@@ -277,10 +277,12 @@ class _Graph:
 
 
 def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, stall: int | None = None,
-                lower_bound: int = 0, restarts: int | None = None, chunk: int = 200) -> list[dict]:
+                lower_bound: int = 0, restarts: int | None = None, chunk: int = 200,
+                trace: list | None = None, clock_origin: float | None = None) -> list[dict]:
     """Improve a feasible schedule by tabu search for ``time_limit`` seconds, until ``lower_bound``, or
     after ``restarts`` restarts from the best (each after ``stall`` moves) found nothing better;
-    returns the best schedule found (never worse than the semi-active form of ``rows``)."""
+    returns the best schedule found (never worse than the semi-active form of ``rows``). ``trace``, when
+    given, gets (seconds since ``clock_origin``, makespan) at each new best, checked every ``chunk`` moves."""
     started = time.perf_counter()
     graph = _Graph(instance, rows)
     n = len(graph.keys)
@@ -296,8 +298,11 @@ def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, st
     iteration = 0
     while time.perf_counter() - started < time_limit and state[1] > lower_bound and \
             (restarts is None or state[3] < restarts):
+        before = state[1]
         iteration = tabu_chunk(chunk, iteration, stall, tenure_min, tenure_span, graph.job_pred, graph.job_succ,
                                graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration,
                                graph.eligible_start, graph.eligible_machine, graph.eligible_time, tabu, state, *best)
+        if trace is not None and state[1] < before:
+            trace.append((time.perf_counter() - (clock_origin or started), int(state[1])))
     graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration = best
     return graph.schedule()

@@ -10,7 +10,11 @@ committed; repeat. The time limit is the total: each window gets time left / win
 after a short stall without improvement. Every window starts from a complete hint (presence, start,
 end): the previous window's solution for its operations, appended by the earliest-end rule for the
 new ones; that hint is also the fallback when CP-SAT finds nothing. A final left-shift and
-machine-reassignment pass (``heuristics.fjsp_improve``) fills the gaps the append-only windows leave.
+machine-reassignment pass (``heuristics.fjsp_improve``) fills the gaps the append-only windows leave,
+and under a time limit a tabu search of the whole schedule (``heuristics.fjsp_tabu``) spends the rest of
+it: the windows get (1 − polish_share) of the budget (0.3 kept back by ``fjsp/rho``, 0.5 by ``fjsp/rho-cp``,
+whose pruned windows settle sooner), and time a window saves by stopping early flows to the later
+windows and finally to that polish.
 
 ``fjsp/rho-cp`` (Graph-RHO's idea, Li et al. 2026, with a transparent rule, ``solvers.fjsp_pruning``)
 fixes the machine of a share of the overlapping operations (those already in the previous window);
@@ -28,6 +32,7 @@ import time
 from ortools.sat.python import cp_model
 
 from schedkit.heuristics.fjsp_improve import improve, makespan
+from schedkit.heuristics.fjsp_tabu import tabu_search
 from schedkit.models.fjsp_cpsat import build_fjsp_cpsat
 from schedkit.registry import SolveOptions, register
 from schedkit.result import FEASIBLE, OPTIMAL, Result
@@ -138,7 +143,9 @@ def rolling_horizon(instance, options: SolveOptions, pruning: bool) -> tuple[lis
     previous_available: list = machine_available
     history: dict = {}  # (job, op) → machine in each solve it took part in
     windows: list[dict] = []
-    reserve = 0.02 * total if total is not None else 0.0  # kept for the final pass
+    # pruned windows have fewer alternatives and settle sooner, so rho-cp gives them less of the budget
+    polish = float(params.get("polish_share", 0.5 if pruning else 0.3)) if total is not None else 0.0
+    reserve = (0.02 + polish) * total if total is not None else 0.0  # kept for the final pass
     while len(done) < n:
         window = [key for key in order if key not in done][:window_size]
         last = len(done) + len(window) >= n
@@ -192,6 +199,15 @@ def run_rho(instance, options: SolveOptions, method: str, pruning: bool) -> Resu
     lower = fjsp_lower_bound(instance)
     committed, windows = rolling_horizon(instance, options, pruning)
     schedule = improve(instance, committed)  # back-fill the gaps left by append-only windows
+    windows_s = time.perf_counter() - started
+    trace = [(windows_s, makespan(schedule))]
+    if options.time_limit is not None and makespan(schedule) > lower:
+        # the rest of the budget (the polish share and whatever the windows saved) goes to a tabu
+        # search of the whole schedule: re-insertion of critical operations across window borders
+        left = options.time_limit - windows_s - 0.02 * options.time_limit
+        if left > 0:
+            schedule = tabu_search(instance, schedule, left, seed=options.seed, lower_bound=lower, trace=trace,
+                                   clock_origin=started)
     objective = makespan(schedule)
     critical = critical_operations(schedule)
     for record in windows:
@@ -200,7 +216,8 @@ def run_rho(instance, options: SolveOptions, method: str, pruning: bool) -> Resu
     fixed = sum(w["fixed_flexible"] for w in windows)
     checks = [w for w in windows if "fixing_cost" in w]
     extra = {"rho": {
-        "windows": len(windows), "committed_makespan": makespan(committed), "final_makespan": objective,
+        "windows": len(windows), "committed_makespan": makespan(committed), "windows_s": round(windows_s, 3),
+        "final_makespan": objective,
         "solve_s": round(sum(w["solve_s"] for w in windows), 3), "overlap_total": sum(w["overlap"] for w in windows),
         "fixed_total": fixed, "fixed_on_final_critical_path": sum(w["fixed_on_final_critical_path"] for w in windows),
         "checks": len(checks), "checks_where_fixing_cost": sum(1 for w in checks if w["fixing_cost"]),
@@ -210,17 +227,18 @@ def run_rho(instance, options: SolveOptions, method: str, pruning: bool) -> Resu
     status = OPTIMAL if objective == lower else FEASIBLE
     termination = "optimal" if status == OPTIMAL else "heuristic"
     return Result(instance.problem, instance.name, method, status, objective=objective, bound=min(lower, objective),
-                  runtime_s=runtime, schedule=schedule, trace=[(runtime, objective)], termination=termination, extra=extra)
+                  runtime_s=runtime, schedule=schedule, trace=trace, termination=termination, extra=extra)
 
 
 @register("fjsp/rho", ("fjsp", "jssp"), "model",
-          "rolling horizon of CP-SAT windows (L-RHO; params window=80, step=30, stall=1), time limit in all")
+          "rolling horizon of CP-SAT windows (L-RHO; params window=80, step=30, stall=1) + tabu polish "
+          "(polish_share=0.3), time limit in all")
 def run_plain_rho(instance, options: SolveOptions):
     return run_rho(instance, options, "fjsp/rho", pruning=False)
 
 
 @register("fjsp/rho-cp", ("fjsp", "jssp"), "model",
           "rolling horizon with critical-path pruning: fix the machine of high-slack overlapping operations "
-          "(params fix_share=0.3, check_every=5)")
+          "(params fix_share=0.3, check_every=5) + tabu polish (polish_share=0.5)")
 def run_pruned_rho(instance, options: SolveOptions):
     return run_rho(instance, options, "fjsp/rho-cp", pruning=True)
