@@ -86,9 +86,10 @@ def test_each_position_rule_keeps_an_optimum(rules, case):
     n = len(p)
     P, D, RK = _edd_layout(p, d, t)
     members = np.arange(n, dtype=np.int64)
-    kk = int(np.argmax(RK))
     C, T, cand = (np.zeros(n, dtype=np.int64) for _ in range(3))
-    count = smtt_memo.kept_positions(P, D, members, 0, n, kk, t, C, T, cand, rules)
+    kk, _, tard, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
+    assert kk == int(np.argmax(RK))
+    count = smtt_memo.kept_positions(P, D, members, 0, n, kk, tard, C, T, cand, rules)
     assert count >= 1
     Pl, Dl = list(P), list(D)
     best = None
@@ -98,6 +99,40 @@ def test_each_position_rule_keeps_an_optimum(rules, case):
         value = brute(Pl, Dl, before, t) + max(0, C[r] - Dl[kk]) + brute(Pl, Dl, after, int(C[r]))
         best = value if best is None else min(best, value)
     assert best == brute(Pl, Dl, range(n), t)
+
+
+def _edd_tardiness(p, d, jobs, t):
+    clock, total = t, 0
+    for j in jobs:
+        clock += p[j]
+        total += max(0, clock - d[j])
+    return total
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=tie_heavy(max_jobs=8))
+def test_children_edd_tardiness_from_the_parent(case):
+    """The search ends a child at once when its EDD order has no tardy job, reading the child's EDD
+    tardiness off the parent's arrays: L_r's is T(r) − T_k(C(r)) − st[r+1], B_r's is st[r+1]."""
+    p, d, t = case
+    n = len(p)
+    P, D, RK = _edd_layout(p, d, t)
+    members = np.arange(n, dtype=np.int64)
+    C, T, cand, pm, sm, tail = (np.zeros(n, dtype=np.int64) for _ in range(6))
+    kk, lead, tard, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
+    assert tard == _edd_tardiness(P, D, range(n), t)
+    assert lead == max([int(RK[i]) for i in range(kk)], default=-1)
+    smtt_memo.kept_positions(P, D, members, 0, n, kk, tard, C, T, cand, 0)  # every r ≥ kk
+    smtt_memo.rank_maxima(RK, D, members, 0, n, kk, lead, kk, C, pm, sm, tail)
+    for r in range(kk, n):
+        before = [i for i in range(r + 1) if i != kk]
+        after = list(range(r + 1, n))
+        st_next = int(tail[r + 1]) if r + 1 < n else 0
+        assert st_next == _edd_tardiness(P, D, after, int(C[r]))
+        assert T[r] - max(0, C[r] - D[kk]) - st_next == _edd_tardiness(P, D, before, t)
+        assert pm[r] == max([int(RK[i]) for i in before], default=-1)
+        if after:
+            assert sm[r + 1] == max(int(RK[i]) for i in after)
 
 
 @settings(max_examples=100, deadline=None)

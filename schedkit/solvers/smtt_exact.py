@@ -41,10 +41,8 @@ class MemoSolver:
         self.P = np.asarray(instance.p, dtype=np.int64)[self.edd]
         self.D = np.asarray(instance.d, dtype=np.int64)[self.edd]
         self.RK = rank_of_job[self.edd]
-        size = 1 << max(10, int(4 * n * n).bit_length())
-        self.keys = np.zeros(size, dtype=np.int64)
-        self.vals = np.zeros(size, dtype=np.int64)
-        self.decs = np.zeros(size, dtype=np.int64)
+        slots = 1 << max(10, int(4 * n * n).bit_length())
+        self.table = np.zeros(2 * slots, dtype=np.int64)  # (key, value and decision) per slot
         self.expansions = 0
 
     def run(self, time_limit: float | None = None, chunk: int = 200_000) -> int | None:
@@ -55,8 +53,8 @@ class MemoSolver:
         # their finished children are memoised): a budget of 4n guarantees progress
         chunk = max(chunk, 4 * self.instance.n)
         while True:
-            done, value, self.keys, self.vals, self.decs, spent = smtt_memo.branch_and_memorize(
-                self.P, self.D, self.RK, self.keys, self.vals, self.decs, root, 0, chunk)
+            done, value, self.table, spent = smtt_memo.branch_and_memorize(
+                self.P, self.D, self.RK, self.table, root, 0, chunk)
             self.expansions += spent
             if done:
                 return int(value)
@@ -66,7 +64,7 @@ class MemoSolver:
     def sequence(self) -> list[int]:
         """The optimal sequence (job numbers); call after ``run`` returned a value."""
         root = np.arange(self.instance.n, dtype=np.int64)
-        positions = smtt_memo.rebuild(self.P, self.D, self.RK, self.keys, self.decs, root, 0)
+        positions = smtt_memo.rebuild(self.P, self.D, self.RK, self.table, root, 0)
         return [int(self.edd[i]) for i in positions]
 
 

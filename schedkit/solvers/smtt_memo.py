@@ -11,6 +11,10 @@ Shang, T'kindt & Della Croce (2021), as read in the shared notes ``papers/smtt.m
   tried too: on the 500-job grid they removed no node that rules 3 and 4 keep);
 * two closed forms end a node at once: EDD from t has no tardy job (value 0, EDD order), or every
   job is tardy in every order (t + p_j ≥ d_j for all j: Σ C_j − Σ d_j, SPT is optimal);
+* a child whose EDD order has no tardy job is never pushed nor stored: the parent reads its EDD
+  tardiness off its own arrays (B_r: the EDD tail tardiness st[r+1], at the parent's own completion
+  times; L_r: T(r) − T_k(C(r)) − st[r+1]), and the rebuild re-derives it. A quarter of the nodes;
+* the memo is one int64 array, key and entry (value, decision) side by side in one cache line;
 * only the single decomposition is used. Then every subproblem is "the jobs at EDD positions
   [first, last] whose rank in the (p, d, id) order is at most `top`", and (first, last, top, t)
   with `top` the largest rank present is an exact 63-bit memo key: no hashing of sets, no false hits.
@@ -29,6 +33,7 @@ from numba import njit
 KEY_BITS = 11  # positions and ranks below 2048; start times below 2**30
 MAX_JOBS = (1 << KEY_BITS) - 1
 MAX_TIME = (1 << 30) - 1
+DEC_BITS = 12  # an entry is value << DEC_BITS | (decision + 2): values stay below 2**41 (n Σp)
 INIT, NEED_L, NEED_B = 0, 1, 2
 EDD, SPT = -1, -2  # decisions of the closed-form nodes
 RULE_3, RULE_4A, RULE_4B = 1, 2, 4
@@ -58,30 +63,38 @@ def pack_key(first, last, top, t):
 
 
 @njit(cache=True)
-def probe(keys, key):
-    """Slot of ``key`` in the open-addressing table, or of the empty slot where it would go."""
-    mask = keys.shape[0] - 1
+def probe(table, key):
+    """Slot of ``key`` in the open-addressing table, or of the empty slot where it would go.
+    Slot s is table[2s] (key, 0 = empty) and table[2s + 1] (entry): one cache line per probe."""
+    mask = (table.shape[0] >> 1) - 1
     h = key ^ (key >> 29)
     h *= -4658895280553007687  # splitmix64 multiplier, wrapping int64 arithmetic
     h ^= h >> 32
     slot = h & mask
-    while keys[slot] != 0 and keys[slot] != key:
+    while table[2 * slot] != 0 and table[2 * slot] != key:
         slot = (slot + 1) & mask
     return slot
 
 
 @njit(cache=True)
-def grow(keys, vals, decs):
+def grow(table):
     """The table rehashed into twice the size."""
-    size = keys.shape[0] * 2
-    new_keys = np.zeros(size, dtype=np.int64)
-    new_vals = np.zeros(size, dtype=np.int64)
-    new_decs = np.zeros(size, dtype=np.int64)
-    for i in range(keys.shape[0]):
-        if keys[i] != 0:
-            slot = probe(new_keys, keys[i])
-            new_keys[slot], new_vals[slot], new_decs[slot] = keys[i], vals[i], decs[i]
-    return new_keys, new_vals, new_decs
+    new = np.zeros(2 * table.shape[0], dtype=np.int64)
+    for i in range(table.shape[0] >> 1):
+        if table[2 * i] != 0:
+            slot = probe(new, table[2 * i])
+            new[2 * slot], new[2 * slot + 1] = table[2 * i], table[2 * i + 1]
+    return new
+
+
+@njit(cache=True)
+def entry_value(entry):
+    return entry >> DEC_BITS
+
+
+@njit(cache=True)
+def entry_decision(entry):
+    return (entry & ((1 << DEC_BITS) - 1)) - 2
 
 
 @njit(cache=True)
@@ -99,20 +112,34 @@ def small_value(P, D, members, start, count, t):
 
 
 @njit(cache=True)
-def kept_positions(P, D, m, off, n, kk, t, C, T, cand, rules=ALL_RULES):
-    """Fill C (completion of k placed after EDD index r) and the positions r kept by rules 3 and 4;
-    returns how many. ``m[off:off+n]`` are the members in EDD order, k at index kk. ``rules`` is a
-    bit mask (RULE_3, RULE_4A, RULE_4B) so that each rule can be tested on its own."""
+def edd_pass(P, D, RK, m, off, n, t, C):
+    """One pass over the members ``m[off:off+n]`` in EDD order from t: fills C (EDD completion times)
+    and returns (kk, lead, tardiness, all_tardy): kk the index of the longest job k (largest rank),
+    lead the largest rank before kk (−1 if none), the EDD total tardiness, and whether every job is
+    tardy in every order (t + p_j ≥ d_j for all j)."""
+    kk, top, lead = 0, -1, -1
+    clock, tard = t, 0
+    all_tardy = True
+    for i in range(n):
+        j = m[off + i]
+        clock += P[j]
+        C[i] = clock
+        tard += max(0, clock - D[j])
+        if t + P[j] < D[j]:
+            all_tardy = False
+        if RK[j] > top:
+            lead, top, kk = top, RK[j], i
+    return kk, lead, tard, all_tardy
+
+
+@njit(cache=True)
+def kept_positions(P, D, m, off, n, kk, tard, C, T, cand, rules=ALL_RULES):
+    """The positions r kept by rules 3 and 4 for the longest job k (EDD index kk) go to ``cand``
+    (ascending); returns how many. ``m[off:off+n]`` are the members in EDD order, C their EDD
+    completion times and ``tard`` the EDD tardiness (from :func:`edd_pass`); T(r) goes to T.
+    ``rules`` is a bit mask (RULE_3, RULE_4A, RULE_4B) so that each rule can be tested on its own."""
     k = m[off + kk]
-    total = t
-    for i in range(n):
-        total += P[m[off + i]]
-        C[i] = total
     # T(kk): plain EDD from t; then k moves one job to the right at a time (computeTni)
-    tard, clock = 0, t
-    for i in range(n):
-        clock += P[m[off + i]]
-        tard += max(0, clock - D[m[off + i]])
     T[kk] = tard
     pk, dk = P[k], D[k]
     for r in range(kk + 1, n):
@@ -141,15 +168,33 @@ def kept_positions(P, D, m, off, n, kk, t, C, T, cand, rules=ALL_RULES):
 
 
 @njit(cache=True)
-def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
+def rank_maxima(RK, D, m, off, n, kk, lead, lo, C, pm, sm, st):
+    """pm[r] (kk ≤ r < n): the largest rank of the members at indices 0..r other than kk, i.e. of L_r;
+    for lo < r < n, sm[r]: the largest rank at indices r..n−1, i.e. of B_{r−1}, and st[r]: the EDD
+    tardiness Σ_{i ≥ r} max(0, C[i] − d_[i]) of those jobs (B_{r−1} from C(r−1) is EDD-tardy by st[r])."""
+    running = lead
+    pm[kk] = running
+    for r in range(kk + 1, n):
+        running = max(running, RK[m[off + r]])
+        pm[r] = running
+    running, tail = -1, 0
+    for r in range(n - 1, lo, -1):
+        running = max(running, RK[m[off + r]])
+        sm[r] = running
+        tail += max(0, C[r] - D[m[off + r]])
+        st[r] = tail
+
+
+@njit(cache=True)
+def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
     """Solve the subproblem ``root`` (EDD positions, in order) from time t0.
 
     P, D, RK are indexed by EDD position (RK: rank in the (p, d, id) order). Returns
-    (done, value, keys, vals, decs, expansions); ``done`` is False when the budget ran out first.
+    (done, value, table, expansions); ``done`` is False when the budget ran out first.
     Each memo entry holds the value and the EDD position of the job k is placed after.
     """
     n0 = root.shape[0]
-    width = 6  # members, prefix max rank, suffix max rank, C, T, candidates
+    width = 7  # members, prefix max rank, suffix max rank, C, T, candidates, suffix EDD tardiness
     arena = np.zeros(width * (n0 * (n0 + 1) // 2 + n0) + 16, dtype=np.int64)
     depth = n0 + 2
     f_off = np.zeros(depth, dtype=np.int64)
@@ -164,17 +209,17 @@ def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
     f_dec = np.zeros(depth, dtype=np.int64)
     f_partial = np.zeros(depth, dtype=np.int64)
     used = 0
-    for i in range(keys.shape[0]):
-        if keys[i] != 0:
+    for i in range(table.shape[0] >> 1):
+        if table[2 * i] != 0:
             used += 1
     top_rank = -1
     for i in range(n0):
         arena[i] = root[i]
         top_rank = max(top_rank, RK[root[i]])
     root_key = pack_key(root[0], root[n0 - 1], top_rank, t0)
-    slot = probe(keys, root_key)
-    if keys[slot] == root_key:
-        return True, vals[slot], keys, vals, decs, 0
+    slot = probe(table, root_key)
+    if table[2 * slot] == root_key:
+        return True, entry_value(table[2 * slot + 1]), table, 0
     f_off[0], f_n[0], f_t[0], f_key[0], f_phase[0] = 0, n0, t0, root_key, INIT
     sp = 1
     expansions = 0
@@ -184,36 +229,23 @@ def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
         off, n, t = f_off[f], f_n[f], f_t[f]
         m_off = off
         pm_off, sm_off, c_off, t_off, cand_off = off + n, off + 2 * n, off + 3 * n, off + 4 * n, off + 5 * n
+        st_off = off + 6 * n
         if f_phase[f] == INIT:
             if expansions >= node_budget:
-                return False, -1, keys, vals, decs, expansions
+                return False, -1, table, expansions
             expansions += 1
-            kk, best_rank = 0, -1
-            for i in range(n):
-                if RK[arena[m_off + i]] > best_rank:
-                    best_rank, kk = RK[arena[m_off + i]], i
-            running = -1
-            for i in range(n):
-                if i != kk:
-                    running = max(running, RK[arena[m_off + i]])
-                arena[pm_off + i] = running
-            running = -1
-            for i in range(n - 1, -1, -1):
-                running = max(running, RK[arena[m_off + i]])
-                arena[sm_off + i] = running
+            kk, lead, tard, all_tardy = edd_pass(P, D, RK, arena, m_off, n, t, arena[c_off:c_off + n])
             f_kk[f], f_ci[f], f_phase[f], f_best[f], f_dec[f] = kk, 0, NEED_L, big, -1
-            all_tardy = True
-            for i in range(n):
-                if t + P[arena[m_off + i]] < D[arena[m_off + i]]:
-                    all_tardy = False
-                    break
             if all_tardy:
-                f_nc[f], f_best[f], f_dec[f] = 0, spt_value(P, D, RK, arena, m_off, n, t, arena[c_off:c_off + n]), SPT
+                f_nc[f], f_best[f], f_dec[f] = 0, spt_value(P, D, RK, arena, m_off, n, t, arena[t_off:t_off + n]), SPT
+            elif tard == 0:  # EDD from t has no tardy job
+                f_nc[f], f_best[f], f_dec[f] = 0, 0, EDD
             else:
-                f_nc[f] = kept_positions(P, D, arena, m_off, n, kk, t, arena[c_off:c_off + n], arena[t_off:t_off + n],
-                                         arena[cand_off:cand_off + n])
-                if arena[t_off + kk] == 0:  # EDD from t has no tardy job
-                    f_nc[f], f_best[f], f_dec[f] = 0, 0, EDD
+                nc = kept_positions(P, D, arena, m_off, n, kk, tard, arena[c_off:c_off + n], arena[t_off:t_off + n],
+                                    arena[cand_off:cand_off + n])
+                f_nc[f] = nc
+                rank_maxima(RK, D, arena, m_off, n, kk, lead, arena[cand_off], arena[c_off:c_off + n],
+                            arena[pm_off:pm_off + n], arena[sm_off:sm_off + n], arena[st_off:st_off + n])
         kk = f_kk[f]
         k = arena[m_off + kk]
         pushed = False
@@ -230,12 +262,17 @@ def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
                             arena[child_off + c] = arena[m_off + i]
                             c += 1
                     value, _ = small_value(P, D, arena, child_off, count, t)
+                elif (arena[t_off + r] - max(0, arena[c_off + r] - D[k])
+                      - (arena[st_off + r + 1] if r + 1 < n else 0)) == 0:
+                    # L_r in EDD order from t has no tardy job (T(r) counts L_r, then k at C(r), then the
+                    # EDD tail at its own times): value 0, not stored, the rebuild sees it
+                    value = 0
                 else:
                     first = arena[m_off + (1 if kk == 0 else 0)]
                     last = arena[m_off + (r - 1 if r == kk else r)]
                     key = pack_key(first, last, arena[pm_off + r], t)
-                    slot = probe(keys, key)
-                    if keys[slot] != key:
+                    slot = probe(table, key)
+                    if table[2 * slot] != key:
                         c = 0
                         for i in range(r + 1):
                             if i != kk:
@@ -246,7 +283,7 @@ def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
                         sp += 1
                         pushed = True
                         break
-                    value = vals[slot]
+                    value = entry_value(table[2 * slot + 1])
                 f_partial[f] = value + max(0, arena[c_off + r] - D[k])
                 f_phase[f] = NEED_B
             # NEED_B: the jobs after EDD index r, from C(r)
@@ -254,10 +291,12 @@ def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
             start = arena[c_off + r]
             if count <= 2:
                 value, _ = small_value(P, D, arena, m_off + r + 1, count, start)
+            elif arena[st_off + r + 1] == 0:
+                value = 0  # B_r in EDD order from C(r) has no tardy job
             else:
                 key = pack_key(arena[m_off + r + 1], arena[m_off + n - 1], arena[sm_off + r + 1], start)
-                slot = probe(keys, key)
-                if keys[slot] != key:
+                slot = probe(table, key)
+                if table[2 * slot] != key:
                     for i in range(count):
                         arena[child_off + i] = arena[m_off + r + 1 + i]
                     g = sp
@@ -265,7 +304,7 @@ def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
                     sp += 1
                     pushed = True
                     break
-                value = vals[slot]
+                value = entry_value(table[2 * slot + 1])
             total = f_partial[f] + value
             if total < f_best[f]:
                 f_best[f], f_dec[f] = total, arena[m_off + r]
@@ -274,19 +313,19 @@ def branch_and_memorize(P, D, RK, keys, vals, decs, root, t0, node_budget):
         if pushed:
             continue
         # node finished: remember its exact value (re-probe: descendants may have taken the slot)
-        if 2 * (used + 1) > keys.shape[0]:
-            keys, vals, decs = grow(keys, vals, decs)
-        slot = probe(keys, f_key[f])
-        if keys[slot] != f_key[f]:
+        if 2 * (used + 1) > table.shape[0] >> 1:
+            table = grow(table)
+        slot = probe(table, f_key[f])
+        if table[2 * slot] != f_key[f]:
             used += 1
-        keys[slot], vals[slot], decs[slot] = f_key[f], f_best[f], f_dec[f]
+        table[2 * slot], table[2 * slot + 1] = f_key[f], (f_best[f] << DEC_BITS) | (f_dec[f] + 2)
         sp -= 1
-    slot = probe(keys, root_key)
-    return True, vals[slot], keys, vals, decs, expansions
+    slot = probe(table, root_key)
+    return True, entry_value(table[2 * slot + 1]), table, expansions
 
 
 @njit(cache=True)
-def rebuild(P, D, RK, keys, decs, root, t0):
+def rebuild(P, D, RK, table, root, t0):
     """The optimal order (EDD positions) of ``root`` from t0, by replaying the stored decisions."""
     n0 = root.shape[0]
     out = np.zeros(n0, dtype=np.int64)
@@ -318,13 +357,17 @@ def rebuild(P, D, RK, keys, decs, root, t0):
                     out[written + i] = pool[off + i]
             written += n
             continue
-        kk, top = 0, -1
+        kk, top, tard, clock = 0, -1, 0, t
         for i in range(n):
+            clock += P[pool[off + i]]
+            tard += max(0, clock - D[pool[off + i]])
             if RK[pool[off + i]] > top:
                 top, kk = RK[pool[off + i]], i
-        key = pack_key(pool[off], pool[off + n - 1], top, t)
-        slot = probe(keys, key)
-        after = decs[slot]
+        # a child with no tardy job in EDD order is not stored by the search
+        after = EDD
+        if tard > 0:
+            slot = probe(table, pack_key(pool[off], pool[off + n - 1], top, t))
+            after = entry_decision(table[2 * slot + 1])
         if after == EDD:
             for i in range(n):
                 out[written + i] = pool[off + i]
