@@ -31,6 +31,7 @@ class FJSPCpModel:
     ends: dict
     presences: dict  # (job, op, machine) → literal (constant True for a single or fixed machine)
     makespan: object
+    durations: dict  # (job, op) → duration variable of a flexible operation (the chosen machine's time)
 
     def decode(self, value, instance) -> list[dict]:
         """Schedule rows of the modelled operations from a solver's ``Value``."""
@@ -51,6 +52,8 @@ class FJSPCpModel:
                 continue
             hints[self.starts[key]] = row["start"]
             hints[self.ends[key]] = row["end"]
+            if key in self.durations:
+                hints[self.durations[key]] = row["end"] - row["start"]
             for (_, _, m), literal in self.presences.get_by_op(key):
                 if not isinstance(literal, int):
                     hints[literal] = int(m == row["machine"])
@@ -103,6 +106,7 @@ def build_fjsp_cpsat(instance, operations=None, job_release=None, machine_availa
     presences = _Presences()
     per_machine: list[list] = [[] for _ in range(instance.num_machines)]
     main_intervals, durations, last_ends = [], [], []
+    duration_vars = {}
     for j, ops in by_job.items():
         shortest = [min(eligible_of[j, o].values()) for o in ops]
         release = job_release.get(j, 0)
@@ -138,6 +142,7 @@ def build_fjsp_cpsat(instance, operations=None, job_release=None, machine_availa
                 duration = model.NewIntVarFromDomain(cp_model.Domain.FromValues(sorted(set(times))), f"D{j}_{o}")
                 model.Add(duration == cp_model.LinearExpr.WeightedSum(literals, times))
                 interval = model.NewIntervalVar(start, duration, end, f"op{j}_{o}")
+                duration_vars[j, o] = duration
             if previous_end is not None:
                 model.Add(start >= previous_end)
             main_intervals.append(interval)
@@ -160,4 +165,4 @@ def build_fjsp_cpsat(instance, operations=None, job_release=None, machine_availa
         model.Minimize(end_weight * makespan + sum(ends.values()))
     else:
         model.Minimize(makespan)
-    return FJSPCpModel(model, list(operations), starts, ends, presences, makespan)
+    return FJSPCpModel(model, list(operations), starts, ends, presences, makespan, duration_vars)
