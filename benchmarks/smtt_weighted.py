@@ -4,6 +4,7 @@ small sample.
 
     python benchmarks/smtt_weighted.py --csv benchmarks/smtt_weighted.csv            # SSDP, all 375
     python benchmarks/smtt_weighted.py --sizes 40 --ssdp 0 --sample 2 --model-limit 30   # models only
+    python benchmarks/smtt_weighted.py --sizes 40 --ssdp 0 --generated FILE.csv --generated-limit 600  # stretch
 
 SSDP times are CPU seconds (time.process_time) per instance in this process after one untimed
 warm-up solve (JIT excluded); start-up is measured separately in fresh subprocesses, with the numba
@@ -78,8 +79,11 @@ def run_ssdp(path, index: int) -> dict:
 @click.option("--model-limit", type=float, default=30.0)
 @click.option("--mip-sizes", default="40", help="Sizes on which the time-indexed MIP is built (its Pyomo build takes minutes).")
 @click.option("--startup/--no-startup", "measure_startup", default=True)
+@click.option("--generated", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Generated instance files (e.g. 200 weighted jobs) to prove with SSDP, repeatable.")
+@click.option("--generated-limit", type=float, default=600.0)
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None)
-def main(sizes, ssdp_count, first, sample, model_limit, mip_sizes, measure_startup, csv_path):
+def main(sizes, ssdp_count, first, sample, model_limit, mip_sizes, measure_startup, generated, generated_limit, csv_path):
     root = instances_root() / "smtt"
     rows, model_rows = [], []
     if ssdp_count:
@@ -115,6 +119,14 @@ def main(sizes, ssdp_count, first, sample, model_limit, mip_sizes, measure_start
         if csv_path:
             frame.to_csv(csv_path.replace(".csv", "_models.csv"), index=False)
         print(frame.to_markdown(index=False))
+    for file in generated:
+        instance = load(file)
+        cpu = time.process_time()
+        result = solve(instance, "smtt/ssdp", SolveOptions(time_limit=generated_limit))
+        stats = result.extra["ssdp"]
+        print({"file": os.path.basename(file), "n": instance.n, "status": result.status, "objective": result.objective,
+               "bound": result.bound, "cpu_s": round(time.process_time() - cpu, 2), "stage": stats["stage"],
+               "states2": (stats["states"] or [0])[0], "modifiers": stats["modifiers"]}, flush=True)
     if measure_startup:
         for empty in (False, True):
             figures = startup(root / "wt100.txt", 1, empty)

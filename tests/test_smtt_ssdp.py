@@ -207,3 +207,14 @@ def test_time_limit_returns_incumbent_and_valid_bound():
     assert result.status == "feasible" and result.termination == "time_limit"
     assert result.bound <= known <= result.objective
     assert solve_weighted(instance, SolveOptions(time_limit=0.05)).bound <= known
+
+
+@pytest.mark.parametrize("max_nodes", [40, 400])
+def test_stage3_memory_cap_keeps_a_valid_bound(max_nodes):
+    """With a tiny state budget stage 3 falls back to one modifier per step, then gives up with
+    status feasible and a bound that is still valid."""
+    instance = load(instances_root() / "smtt" / "wt40.txt", index=18)
+    known = best_known("smtt", instance.name).upper
+    result = solve(instance, "smtt/ssdp", SolveOptions(params={"max_nodes": max_nodes}))
+    assert result.bound <= known <= result.objective
+    assert result.status == "optimal" or result.termination == "memory_limit"

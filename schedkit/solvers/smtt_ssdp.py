@@ -34,7 +34,7 @@ from schedkit.solvers import smtt_ssdp_kernels as K
 
 EPS = 1e-6  # float slack: a bound within EPS of UB − 1 is not trusted to prune
 MAX_MODIFIERS = 62  # S is one int64 bit set
-MAX_NODES = 1 << 23  # refined states per stage-3 step before giving up (about 1.5 GB)
+MAX_NODES = 1 << 21  # refined states per stage-3 step (with 8 arcs each about 0.5 GB)
 
 
 class Subgradient:
@@ -259,19 +259,27 @@ class SSDP:
         modbit = np.zeros(self.n, dtype=np.int64)
         modifiers = []
         old_mask = 0
-        capacity = 1 << 16
+        max_nodes = int(self.options.params.get("max_nodes", MAX_NODES))
+        capacity = min(1 << 16, max_nodes)
         per_step = int(self.options.params.get("modifiers_per_step", 3))
+        added = []
         while not self._proven() and not self._out_of_time():
             full = int(np.bitwise_or.reduce(modbit)) if modifiers else 0
             while True:
                 nb, ns, f1, a1, q1, f2, _, q2, au, av, ab, count, _ = K.refine_forward(
                     p, bt, bj, out_start, out, arc_alive, first, cost, modbit, old_mask,
                     prev[0], prev[1], prev[2], self._limit(mu), T, capacity)
-                if count >= 0 or capacity >= MAX_NODES:
+                if count >= 0 or capacity >= max_nodes:
                     break
-                capacity *= 4
+                capacity = min(4 * capacity, max_nodes)
             if count < 0:
-                return  # out of memory budget: no proof
+                if len(added) <= 1:
+                    return  # out of memory budget even with one new modifier: no proof
+                for j in added[1:]:  # too big a step: keep only the first new modifier
+                    modbit[j] = 0
+                    modifiers.remove(j)
+                added = added[:1]
+                continue
             self.stats["steps"] += 1
             best, node = K.refine_best(bt, nb, ns, f1, full, T)
             if node < 0:
@@ -303,9 +311,10 @@ class SSDP:
             if not candidates or len(modifiers) >= MAX_MODIFIERS:
                 return
             old_mask = full
-            for j in candidates[:min(per_step, MAX_MODIFIERS - len(modifiers))]:
+            added = [int(j) for j in candidates[:min(per_step, MAX_MODIFIERS - len(modifiers))]]
+            for j in added:
                 modbit[j] = np.int64(1) << len(modifiers)
-                modifiers.append(int(j))
+                modifiers.append(j)
             self.stats["modifiers"] = len(modifiers)
             self.stats["states"].append(int(keep.sum()))
 
