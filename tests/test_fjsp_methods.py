@@ -11,8 +11,10 @@ from schedkit import load
 from schedkit.heuristics.fjsp_dispatch import MACHINE_RULES, OPERATION_RULES, best_dispatch, dispatch
 from schedkit.heuristics.fjsp_improve import improve, left_shift, makespan, reassign
 from schedkit.instances import FJSPInstance
+from schedkit.instances.generate_fjsp import generate_fjsp
 from schedkit.instances.values import best_known
 from schedkit.registry import SolveOptions, solve
+from schedkit.solvers import fjsp as fjsp_solver
 from schedkit.solvers.fjsp_bound import fjsp_lower_bound, lp_assignment_bound
 from schedkit.validate import validate
 from tests.strategies import fjsp_instances
@@ -121,3 +123,20 @@ def test_cpsat_warm_start_is_honoured():
     result = solve(instance, "fjsp/cpsat", SolveOptions(time_limit=10, warm_start=rows, params={"fix_hints": True}))
     assert result.trace[0][1] == makespan(rows)
     assert result.objective == makespan(rows)
+
+
+def test_cpsat_skips_presolve_probing_on_large_models(monkeypatch):
+    """Probing took the whole budget at 2000 operations (CP-SAT stopped after presolve): large models skip it."""
+    seen = []
+    real = fjsp_solver.run_cpsat
+
+    def spy(model, **kwargs):
+        seen.append(kwargs.get("parameters"))
+        return real(model, **kwargs)
+
+    monkeypatch.setattr(fjsp_solver, "run_cpsat", spy)
+    large = generate_fjsp(20, 5, fjsp_solver.PROBING_MAX_OPERATIONS // 20, seed=0)
+    result = solve(large, "fjsp/cpsat", SolveOptions(time_limit=3, threads=1, params={"tabu_share": 0.2}))
+    assert validate(large, result).ok
+    solve(load(MK / "mk01.txt"), "fjsp/cpsat", SolveOptions(time_limit=3, threads=1))
+    assert seen == [{"cp_model_probing_level": 0}, {}]

@@ -20,6 +20,8 @@ from schedkit.solvers.common import outcome_result
 from schedkit.solvers.cpsat import run_cpsat
 from schedkit.solvers.fjsp_bound import fjsp_lower_bound
 
+PROBING_MAX_OPERATIONS = 400  # from here on CP-SAT's presolve probing is switched off (see below)
+
 
 def fjsp_hints(built, instance, schedule: list[dict]) -> dict:
     """Complete hints (presence, start, end of every operation) from a schedule."""
@@ -45,8 +47,12 @@ def run_fjsp_cpsat(instance, options: SolveOptions):
             warm = tabu_search(instance, warm, tabu_s, seed=options.seed, lower_bound=lower,
                                restarts=options.params.get("tabu_restarts", 3))
     limit = None if options.time_limit is None else max(0.1, options.time_limit - (time.perf_counter() - started))
+    # Presolve probing of the optional intervals takes 30-40 s per round at 2000 operations (for
+    # under 0.3 units of deterministic time, so no deterministic limit stops it): three rounds ate a
+    # 120 s budget and CP-SAT stopped after presolve without searching. Large models skip probing.
+    parameters = {"cp_model_probing_level": 0} if instance.num_operations >= PROBING_MAX_OPERATIONS else {}
     outcome = run_cpsat(built.model, time_limit=limit, threads=options.threads, seed=options.seed,
-                        hints=built.hints(warm or []), log=options.log,
+                        hints=built.hints(warm or []), log=options.log, parameters=parameters,
                         fix_hints=options.params.get("fix_hints", False))
     schedule = built.decode(outcome.solver.Value, instance) if outcome.has_solution else None
     if schedule is None and warm and outcome.status != "infeasible":
