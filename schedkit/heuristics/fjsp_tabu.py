@@ -277,7 +277,7 @@ class _Graph:
 
 
 def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, stall: int | None = None,
-                lower_bound: int = 0, restarts: int | None = None, chunk: int = 200,
+                lower_bound: int = 0, restarts: int | None = None, chunk: int | None = None,
                 trace: list | None = None, clock_origin: float | None = None) -> list[dict]:
     """Improve a feasible schedule by tabu search for ``time_limit`` seconds, until ``lower_bound``, or
     after ``restarts`` restarts from the best (each after ``stall`` moves) found nothing better;
@@ -294,6 +294,7 @@ def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, st
     state = np.array([current, current, 0, 0], np.int64)
     stall = stall if stall is not None else max(5000, 10 * n)
     tenure_min, tenure_span = 4 + n // 40, 8 + n // 20  # 10..30 at 240 operations (mk10)
+    chunk = chunk or max(10, 50_000 // n)  # moves between looks at the clock: about 200 at 240 operations
     seed_rng(seed)
     iteration = 0
     while time.perf_counter() - started < time_limit and state[1] > lower_bound and \
