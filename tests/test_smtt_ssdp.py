@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from schedkit.errors import MethodError
 from schedkit.instances import load
 from schedkit.instances.generate_smtt import generate_smtt
 from schedkit.instances.smtt import SMTTInstance
@@ -218,3 +219,9 @@ def test_stage3_memory_cap_keeps_a_valid_bound(max_nodes):
     result = solve(instance, "smtt/ssdp", SolveOptions(params={"max_nodes": max_nodes}))
     assert result.bound <= known <= result.objective
     assert result.status == "optimal" or result.termination == "memory_limit"
+
+
+def test_too_long_a_horizon_is_refused_clearly():
+    instance = SMTTInstance("long", (10**6, 10**6, 3), (5, 10**6, 7), (1, 2, 3))
+    with pytest.raises(MethodError, match="time grid"):
+        solve(instance, "smtt/ssdp", SolveOptions())

@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from schedkit.bounds import smtt_bound
+from schedkit.errors import MethodError
 from schedkit.heuristics import smtt_local
 from schedkit.heuristics.smtt_rules import best_rule_sequence, sequence_schedule
 from schedkit.registry import SolveOptions, register
@@ -34,6 +35,7 @@ from schedkit.solvers import smtt_ssdp_kernels as K
 
 EPS = 1e-6  # float slack: a bound within EPS of UB − 1 is not trusted to prune
 MAX_MODIFIERS = 62  # S is one int64 bit set
+MAX_GRID = 6_000_000  # (Σp + 1)·n time-job entries: the stage-2 label arrays take about 100 bytes each
 MAX_NODES = 1 << 21  # refined states per stage-3 step (with 8 arcs each about 0.5 GB)
 
 
@@ -99,6 +101,9 @@ class SSDP:
         self.d = np.asarray(instance.d, dtype=np.int64)
         self.w = np.asarray(instance.weights, dtype=np.int64)
         self.T = int(self.p.sum())
+        if (self.T + 1) * self.n > MAX_GRID:
+            raise MethodError(f"smtt/ssdp works on the time grid 0..Σp: (Σp + 1)·n = {(self.T + 1) * self.n} exceeds "
+                              f"{MAX_GRID} (memory); use smtt/ils for a good schedule")
         # tie-break order of the adjacent-pair rule: EDD (then p, job number)
         order = sorted(range(self.n), key=lambda j: (instance.d[j], instance.p[j], j))
         self.rank = np.empty(self.n, dtype=np.int64)
