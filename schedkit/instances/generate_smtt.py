@@ -1,8 +1,8 @@
 """``schedkit generate smtt``: random 1‖Σ(w)T instances after Potts & Van Wassenhove (1982).
 
 pⱼ uniform on 1..100 (or, with ``--normal``, N(60, 20) rounded and clipped to ≥ 1: the seed
-paper's out-of-sample set); with P = Σpⱼ, dⱼ uniform integer on [P(1−TF−RDD/2), P(1−TF+RDD/2)]
-clipped at 0; wⱼ uniform on 1..10 with ``--weighted``. Shared notes ``papers/smtt.md`` section 2.
+paper's out-of-sample set); with P = Σpⱼ, dⱼ uniform integer on [P(1−TF−RDD/2), P(1−TF+RDD/2)],
+each clipped at 0; wⱼ uniform on 1..10 with ``--weighted``. Shared notes ``papers/smtt.md`` section 2.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ def generate_smtt(n: int, tf: float, rdd: float, rng: np.random.Generator, weigh
     """One Potts–Van Wassenhove instance drawn from ``rng``."""
     p = np.maximum(1, np.rint(rng.normal(60, 20, size=n))).astype(int) if normal else rng.integers(1, 101, size=n)
     total = int(p.sum())
-    low = max(0, math.floor(total * (1 - tf - rdd / 2)))
+    low = math.floor(total * (1 - tf - rdd / 2))
     high = max(0, math.floor(total * (1 - tf + rdd / 2)))
-    d = rng.integers(low, high + 1, size=n)
+    # clip each due date, not the interval: with a negative lower end a share of the jobs is due at 0
+    # (as in the Branch & Memorize instance files the seed paper uses)
+    d = np.maximum(0, rng.integers(min(low, high), high + 1, size=n))
     w = tuple(int(x) for x in rng.integers(1, 11, size=n)) if weighted else None
     return SMTTInstance(name=name, p=tuple(int(x) for x in p), d=tuple(int(x) for x in d), w=w)
 
