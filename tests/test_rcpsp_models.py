@@ -59,6 +59,42 @@ def test_cpsat_proves_psplib_j30_optima(name):
     assert result.objective == best_known("rcpsp", name).upper
 
 
+def test_feasibility_model_brackets_the_optimum():
+    """``minimize=False`` with the horizon at the optimum has a schedule, one below it has none
+    (the question the destructive proof stage asks)."""
+    from ortools.sat.python import cp_model
+
+    from schedkit.models.rcpsp_cpsat import build_rcpsp_cpsat
+
+    instance = load(INSTANCES / "j30" / "j301_1.sm")
+    optimum = best_known("rcpsp", "j301_1").upper
+    for horizon, expected in ((optimum, cp_model.OPTIMAL), (optimum - 1, cp_model.INFEASIBLE)):
+        built = build_rcpsp_cpsat(instance, upper_bound=horizon, minimize=False)
+        assert not built.model.has_objective()
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.Solve(built.model) == expected
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_destructive_proof_from_a_poor_schedule(threads):
+    """Stage 2 alone, started from the serial-LFT schedule without any bound, improves it step by
+    step to the optimum and proves it."""
+    from schedkit.solvers.cpsat import CpSatOutcome
+    from schedkit.solvers.rcpsp import _destructive_proof
+
+    instance = load(INSTANCES / "j30" / "j3010_3.sm")
+    start = solve(instance, "rcpsp/sgs", FAST)
+    first = CpSatOutcome("feasible", "time_limit", start.objective, None, 0.0)
+    options = SolveOptions(time_limit=20, threads=threads)
+    outcome, schedule = _destructive_proof(instance, options, first, None, start.schedule, 20)
+    optimum = best_known("rcpsp", "j3010_3").upper
+    assert start.objective > optimum
+    assert outcome.status == "optimal" and outcome.objective == outcome.bound == optimum
+    assert max(row["end"] for row in schedule) == optimum
+    assert validate(instance, schedule).ok
+
+
 def test_mip_agrees_with_cpsat_on_j30_sample():
     instance = load(INSTANCES / "j30" / "j301_1.sm")
     mip = solve(instance, "rcpsp/mip", SolveOptions(time_limit=60))
