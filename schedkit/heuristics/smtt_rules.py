@@ -134,8 +134,9 @@ def wilkerson_irwin_sequence(instance) -> list[int]:
     order), l the other: e goes first if p_e ≤ p_l or F + max(p_e, p_l) ≤ d_l, else l goes first.
     If the pivot goes before the first unscheduled job γ, the pivot is scheduled and γ becomes the
     pivot; otherwise the pivot returns to the head of the unscheduled list, γ becomes the pivot, and
-    scheduled jobs that should not precede it return to the head too, last first. EDD ties by job
-    number. Weights are ignored (the rule has no weighted form)."""
+    scheduled jobs that should not precede it return to the head too, in their scheduled order.
+    (Re-inserting returned jobs by due date instead can cycle forever.) EDD ties by job number.
+    Weights are ignored (the rule has no weighted form)."""
     p, d = instance.p, instance.d
     if instance.n < 2:
         return list(range(instance.n))
