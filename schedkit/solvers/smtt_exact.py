@@ -43,6 +43,7 @@ class MemoSolver:
         self.RK = rank_of_job[self.edd]
         slots = 1 << max(10, int(4 * n * n).bit_length())
         self.table = np.zeros(2 * slots, dtype=np.int64)  # (key, value and decision) per slot
+        self.used = 0
         self.expansions = 0
 
     def run(self, time_limit: float | None = None, chunk: int = 200_000) -> int | None:
@@ -53,11 +54,16 @@ class MemoSolver:
         # their finished children are memoised): a budget of 4n guarantees progress
         chunk = max(chunk, 4 * self.instance.n)
         while True:
-            done, value, self.table, spent = smtt_memo.branch_and_memorize(
-                self.P, self.D, self.RK, self.table, root, 0, chunk)
+            status, value, self.used, spent = smtt_memo.branch_and_memorize(
+                self.P, self.D, self.RK, self.table, self.used, root, 0, chunk)
             self.expansions += spent
-            if done:
+            if status == smtt_memo.DONE:
                 return int(value)
+            if status == smtt_memo.FULL:
+                larger = np.zeros(2 * self.table.shape[0], dtype=np.int64)  # numpy: huge pages
+                smtt_memo.rehash(self.table, larger)
+                self.table = larger
+                continue
             if time_limit is not None and time.perf_counter() - started >= time_limit:
                 return None
 

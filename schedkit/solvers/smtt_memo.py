@@ -35,6 +35,7 @@ MAX_JOBS = (1 << KEY_BITS) - 1
 MAX_TIME = (1 << 30) - 1
 DEC_BITS = 12  # an entry is value << DEC_BITS | (decision + 2): values stay below 2**41 (n Σp)
 INIT, NEED_L, NEED_B = 0, 1, 2
+DONE, BUDGET, FULL = 0, 1, 2  # outcomes of a call of branch_and_memorize
 EDD, SPT = -1, -2  # decisions of the closed-form nodes
 RULE_3, RULE_4A, RULE_4B = 1, 2, 4
 ALL_RULES = RULE_3 | RULE_4A | RULE_4B
@@ -77,14 +78,14 @@ def probe(table, key):
 
 
 @njit(cache=True)
-def grow(table):
-    """The table rehashed into twice the size."""
-    new = np.zeros(2 * table.shape[0], dtype=np.int64)
+def rehash(table, new):
+    """Every entry of ``table`` into the empty, larger table ``new``. The caller allocates ``new`` with
+    numpy, which asks the kernel for huge pages (numba's own allocations do not): random probes into a
+    gigabyte table at n = 1000 then miss the TLB far less often."""
     for i in range(table.shape[0] >> 1):
         if table[2 * i] != 0:
             slot = probe(new, table[2 * i])
             new[2 * slot], new[2 * slot + 1] = table[2 * i], table[2 * i + 1]
-    return new
 
 
 @njit(cache=True)
@@ -186,11 +187,13 @@ def rank_maxima(RK, D, m, off, n, kk, lead, lo, C, pm, sm, st):
 
 
 @njit(cache=True)
-def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
+def branch_and_memorize(P, D, RK, table, used, root, t0, node_budget):
     """Solve the subproblem ``root`` (EDD positions, in order) from time t0.
 
-    P, D, RK are indexed by EDD position (RK: rank in the (p, d, id) order). Returns
-    (done, value, table, expansions); ``done`` is False when the budget ran out first.
+    P, D, RK are indexed by EDD position (RK: rank in the (p, d, id) order); ``used`` is the number
+    of entries in ``table``. Returns (status, value, used, expansions): DONE with the value, or
+    BUDGET when ``node_budget`` expansions were spent, or FULL when the table must grow first
+    (the caller rehashes into a larger table, see :func:`rehash`, and calls again).
     Each memo entry holds the value and the EDD position of the job k is placed after.
     """
     n0 = root.shape[0]
@@ -208,10 +211,9 @@ def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
     f_best = np.zeros(depth, dtype=np.int64)
     f_dec = np.zeros(depth, dtype=np.int64)
     f_partial = np.zeros(depth, dtype=np.int64)
-    used = 0
-    for i in range(table.shape[0] >> 1):
-        if table[2 * i] != 0:
-            used += 1
+    f_slot = np.zeros(depth, dtype=np.int64)  # the empty slot the parent's probe found for this node
+    f_wait = np.zeros(depth, dtype=np.int64)  # 1 while a child pushed by this node is being solved
+    returned = 0  # value of the node that finished last
     top_rank = -1
     for i in range(n0):
         arena[i] = root[i]
@@ -219,8 +221,8 @@ def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
     root_key = pack_key(root[0], root[n0 - 1], top_rank, t0)
     slot = probe(table, root_key)
     if table[2 * slot] == root_key:
-        return True, entry_value(table[2 * slot + 1]), table, 0
-    f_off[0], f_n[0], f_t[0], f_key[0], f_phase[0] = 0, n0, t0, root_key, INIT
+        return DONE, entry_value(table[2 * slot + 1]), used, 0
+    f_off[0], f_n[0], f_t[0], f_key[0], f_phase[0], f_slot[0], f_wait[0] = 0, n0, t0, root_key, INIT, slot, 0
     sp = 1
     expansions = 0
     big = np.int64(1) << 62
@@ -232,7 +234,9 @@ def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
         st_off = off + 6 * n
         if f_phase[f] == INIT:
             if expansions >= node_budget:
-                return False, -1, table, expansions
+                return BUDGET, -1, used, expansions
+            if 2 * (used + sp + 1) > table.shape[0] >> 1:
+                return FULL, -1, used, expansions  # at most sp + 1 nodes finish before the next expansion
             expansions += 1
             kk, lead, tard, all_tardy = edd_pass(P, D, RK, arena, m_off, n, t, arena[c_off:c_off + n])
             f_kk[f], f_ci[f], f_phase[f], f_best[f], f_dec[f] = kk, 0, NEED_L, big, -1
@@ -267,6 +271,8 @@ def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
                     # L_r in EDD order from t has no tardy job (T(r) counts L_r, then k at C(r), then the
                     # EDD tail at its own times): value 0, not stored, the rebuild sees it
                     value = 0
+                elif f_wait[f] == 1:
+                    value, f_wait[f] = returned, 0
                 else:
                     first = arena[m_off + (1 if kk == 0 else 0)]
                     last = arena[m_off + (r - 1 if r == kk else r)]
@@ -280,6 +286,7 @@ def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
                                 c += 1
                         g = sp
                         f_off[g], f_n[g], f_t[g], f_key[g], f_phase[g] = child_off, count, t, key, INIT
+                        f_slot[g], f_wait[g], f_wait[f] = slot, 0, 1
                         sp += 1
                         pushed = True
                         break
@@ -293,6 +300,8 @@ def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
                 value, _ = small_value(P, D, arena, m_off + r + 1, count, start)
             elif arena[st_off + r + 1] == 0:
                 value = 0  # B_r in EDD order from C(r) has no tardy job
+            elif f_wait[f] == 1:
+                value, f_wait[f] = returned, 0
             else:
                 key = pack_key(arena[m_off + r + 1], arena[m_off + n - 1], arena[sm_off + r + 1], start)
                 slot = probe(table, key)
@@ -301,6 +310,7 @@ def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
                         arena[child_off + i] = arena[m_off + r + 1 + i]
                     g = sp
                     f_off[g], f_n[g], f_t[g], f_key[g], f_phase[g] = child_off, count, start, key, INIT
+                    f_slot[g], f_wait[g], f_wait[f] = slot, 0, 1
                     sp += 1
                     pushed = True
                     break
@@ -312,16 +322,18 @@ def branch_and_memorize(P, D, RK, table, root, t0, node_budget):
             f_phase[f] = NEED_L
         if pushed:
             continue
-        # node finished: remember its exact value (re-probe: descendants may have taken the slot)
-        if 2 * (used + 1) > table.shape[0] >> 1:
-            table = grow(table)
-        slot = probe(table, f_key[f])
+        # node finished: remember its exact value in the slot the parent's probe found, unless a
+        # descendant took it meanwhile (then probe again); the parent reads the value from `returned`
+        slot = f_slot[f]
+        if table[2 * slot] != 0:
+            slot = probe(table, f_key[f])
         if table[2 * slot] != f_key[f]:
             used += 1
         table[2 * slot], table[2 * slot + 1] = f_key[f], (f_best[f] << DEC_BITS) | (f_dec[f] + 2)
+        returned = f_best[f]
         sp -= 1
     slot = probe(table, root_key)
-    return True, entry_value(table[2 * slot + 1]), table, expansions
+    return DONE, entry_value(table[2 * slot + 1]), used, expansions
 
 
 @njit(cache=True)
