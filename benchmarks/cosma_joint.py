@@ -2,9 +2,10 @@
 
 For each graph and budget: the exact fixed-schedule optimum (cosma/fs) of the given order and of
 the minimum-peak order, and cosma/dc (or cosma/free with --method) within the time limit; the
-reduction against the better fixed order. Example (the RESULTS.md run):
+reduction against the better fixed order, and the crossing bound over every order the method
+reports (status optimal when an order reaches it). Example (the RESULTS.md run):
 
-    python benchmarks/cosma_joint.py --threads 2 --time-limit 120 --csv cosma_joint.csv
+    python benchmarks/cosma_joint.py --method cosma/free --threads 2 --time-limit 120 --csv cosma_joint.csv
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def main() -> None:
             row = {"graph": name, "budget": budget, "capacity": joint.extra["capacity"],
                    "fs_given": fixed["given"][0], "fs_minpeak": fixed["minpeak"][0],
                    "fixed_proven": fixed["given"][1] == fixed["minpeak"][1] == "optimal",
-                   args.method: joint.objective, "time_s": round(joint.runtime_s, 1),
+                   args.method: joint.objective, "status": joint.status, "bound": joint.bound,
+                   "time_s": round(joint.runtime_s, 1),
                    "reduction_vs_best_fixed_%": round(100 * (1 - joint.objective / best_fixed), 1) if best_fixed else None,
                    "strictly_better": joint.objective < best_fixed}
             rows.append(row)
