@@ -14,6 +14,7 @@ from schedkit import load
 from schedkit.cli import main
 from schedkit.heuristics.fjsp_dispatch import dispatch
 from schedkit.heuristics.fjsp_improve import makespan
+from schedkit.heuristics.fjsp_tabu import compile_kernels
 from schedkit.instances import FJSPInstance
 from schedkit.instances.generate_fjsp import generate_fjsp
 from schedkit.models.fjsp_cpsat import build_fjsp_cpsat
@@ -26,6 +27,12 @@ from schedkit.validate import validate
 from tests.strategies import fjsp_instances
 
 MK = Path(__file__).resolve().parents[1] / "instances" / "fjsp" / "Brandimarte1993"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_kernels():
+    """The RHO polish runs the numba tabu search: compile it before the timed runs."""
+    compile_kernels()
 
 
 def row(j, o, m, s, e):
