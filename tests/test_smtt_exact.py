@@ -86,10 +86,10 @@ def test_each_position_rule_keeps_an_optimum(rules, case):
     n = len(p)
     P, D, RK = _edd_layout(p, d, t)
     members = np.arange(n, dtype=np.int64)
-    C, T, cand = (np.zeros(n, dtype=np.int64) for _ in range(3))
-    kk, _, tard, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
+    C, T, pm, cand = (np.zeros(n, dtype=np.int64) for _ in range(4))
+    kk, lead, tard, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
     assert kk == int(np.argmax(RK))
-    count = smtt_memo.kept_positions(P, D, members, 0, n, kk, tard, C, T, cand, rules)
+    count = smtt_memo.kept_positions(P, D, RK, members, 0, n, kk, lead, tard, C, T, pm, cand, rules)
     assert count >= 1
     Pl, Dl = list(P), list(D)
     best = None
@@ -122,8 +122,8 @@ def test_children_edd_tardiness_from_the_parent(case):
     kk, lead, tard, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
     assert tard == _edd_tardiness(P, D, range(n), t)
     assert lead == max([int(RK[i]) for i in range(kk)], default=-1)
-    smtt_memo.kept_positions(P, D, members, 0, n, kk, tard, C, T, cand, 0)  # every r ≥ kk
-    smtt_memo.rank_maxima(RK, D, members, 0, n, kk, lead, kk, C, pm, sm, tail)
+    smtt_memo.kept_positions(P, D, RK, members, 0, n, kk, lead, tard, C, T, pm, cand, 0)  # every r ≥ kk
+    smtt_memo.suffix_maxima(RK, D, members, 0, n, kk, C, sm, tail)
     for r in range(kk, n):
         before = [i for i in range(r + 1) if i != kk]
         after = list(range(r + 1, n))

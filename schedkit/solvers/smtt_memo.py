@@ -134,24 +134,29 @@ def edd_pass(P, D, RK, m, off, n, t, C):
 
 
 @njit(cache=True)
-def kept_positions(P, D, m, off, n, kk, tard, C, T, cand, rules=ALL_RULES):
+def kept_positions(P, D, RK, m, off, n, kk, lead, tard, C, T, pm, cand, rules=ALL_RULES):
     """The positions r kept by rules 3 and 4 for the longest job k (EDD index kk) go to ``cand``
     (ascending); returns how many. ``m[off:off+n]`` are the members in EDD order, C their EDD
-    completion times and ``tard`` the EDD tardiness (from :func:`edd_pass`); T(r) goes to T.
-    ``rules`` is a bit mask (RULE_3, RULE_4A, RULE_4B) so that each rule can be tested on its own."""
+    completion times, ``tard`` the EDD tardiness and ``lead`` the largest rank before kk (from
+    :func:`edd_pass`). Fills T(r) and pm[r], the largest rank of L_r (indices 0..r but kk), for r ≥ kk,
+    in one pass. ``rules`` is a bit mask (RULE_3, RULE_4A, RULE_4B) so that each rule can be tested
+    on its own."""
     k = m[off + kk]
-    # T(kk): plain EDD from t; then k moves one job to the right at a time (computeTni)
-    T[kk] = tard
     pk, dk = P[k], D[k]
-    for r in range(kk + 1, n):
-        j = m[off + r]
-        s = C[r - 1] - pk
-        T[r] = (T[r - 1] - max(0, s + pk - dk) - max(0, s + pk + P[j] - D[j])
-                + max(0, s + P[j] - D[j]) + max(0, s + P[j] + pk - dk))
+    # T(kk): plain EDD from t; then k moves one job to the right at a time (computeTni), one step ahead
+    T[kk] = tard
+    pm[kk] = lead
     count = 0
-    running_min = T[kk]
+    running_min = tard
     reach = -1  # max over kk < i < r of d_[i] + p_[i]
     for r in range(kk, n):
+        if r + 1 < n:
+            j = m[off + r + 1]
+            pj, dj = P[j], D[j]
+            s = C[r] - pk
+            T[r + 1] = (T[r] - max(0, s + pk - dk) - max(0, s + pk + pj - dj)
+                        + max(0, s + pj - dj) + max(0, s + pj + pk - dk))
+            pm[r + 1] = max(pm[r], RK[j])
         keep = True
         if rules & RULE_3 and r >= kk + 2 and C[r] <= reach:
             keep = False  # rule 3
@@ -169,15 +174,9 @@ def kept_positions(P, D, m, off, n, kk, tard, C, T, cand, rules=ALL_RULES):
 
 
 @njit(cache=True)
-def rank_maxima(RK, D, m, off, n, kk, lead, lo, C, pm, sm, st):
-    """pm[r] (kk ≤ r < n): the largest rank of the members at indices 0..r other than kk, i.e. of L_r;
-    for lo < r < n, sm[r]: the largest rank at indices r..n−1, i.e. of B_{r−1}, and st[r]: the EDD
+def suffix_maxima(RK, D, m, off, n, lo, C, sm, st):
+    """For lo < r < n, sm[r]: the largest rank at indices r..n−1, i.e. of B_{r−1}, and st[r]: the EDD
     tardiness Σ_{i ≥ r} max(0, C[i] − d_[i]) of those jobs (B_{r−1} from C(r−1) is EDD-tardy by st[r])."""
-    running = lead
-    pm[kk] = running
-    for r in range(kk + 1, n):
-        running = max(running, RK[m[off + r]])
-        pm[r] = running
     running, tail = -1, 0
     for r in range(n - 1, lo, -1):
         running = max(running, RK[m[off + r]])
@@ -245,11 +244,10 @@ def branch_and_memorize(P, D, RK, table, used, root, t0, node_budget):
             elif tard == 0:  # EDD from t has no tardy job
                 f_nc[f], f_best[f], f_dec[f] = 0, 0, EDD
             else:
-                nc = kept_positions(P, D, arena, m_off, n, kk, tard, arena[c_off:c_off + n], arena[t_off:t_off + n],
-                                    arena[cand_off:cand_off + n])
-                f_nc[f] = nc
-                rank_maxima(RK, D, arena, m_off, n, kk, lead, arena[cand_off], arena[c_off:c_off + n],
-                            arena[pm_off:pm_off + n], arena[sm_off:sm_off + n], arena[st_off:st_off + n])
+                f_nc[f] = kept_positions(P, D, RK, arena, m_off, n, kk, lead, tard, arena[c_off:c_off + n],
+                                         arena[t_off:t_off + n], arena[pm_off:pm_off + n], arena[cand_off:cand_off + n])
+                suffix_maxima(RK, D, arena, m_off, n, arena[cand_off], arena[c_off:c_off + n],
+                              arena[sm_off:sm_off + n], arena[st_off:st_off + n])
         kk = f_kk[f]
         k = arena[m_off + kk]
         pushed = False
