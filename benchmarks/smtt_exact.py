@@ -1,6 +1,8 @@
 """Exact unweighted SMTT (smtt/exact) on the Potts–Van Wassenhove grid, and command-line start-up.
 
     python benchmarks/smtt_exact.py --n 100 --n 200 --n 500 --count 2 --time-limit 120
+    python benchmarks/smtt_exact.py --n 1000 --tf 0.6 --csv smtt_exact_1000_tf06.csv   # one TF row of the grid
+    python benchmarks/smtt_exact.py --summarize a.csv --summarize b.csv   # one table from several runs
     python benchmarks/smtt_exact.py --startup          # cold (empty numba cache) and warm `schedkit solve`
 
 Prints one row per instance and a summary per n (proven share, mean / median / max seconds of the
@@ -38,11 +40,15 @@ def grid_instances(n: int, count: int, seed: int):
                 yield tf, rdd, generate_smtt(n, tf, rdd, rng, name=instance_name(n, tf, rdd, index))
 
 
-def run_grid(sizes, count, seed, time_limit) -> pd.DataFrame:
-    MemoSolver(next(grid_instances(20, 1, 0))[2]).run()  # compile / load the kernels first
+def run_grid(sizes, count, seed, time_limit, tfs=GRID) -> pd.DataFrame:
+    warm = MemoSolver(next(grid_instances(20, 1, 0))[2])  # compile / load the kernels first
+    warm.run()
+    warm.sequence()
     rows = []
     for n in sizes:
         for tf, rdd, instance in grid_instances(n, count, seed):
+            if not any(abs(tf - x) < 1e-9 for x in tfs):
+                continue
             started, cpu = time.perf_counter(), time.process_time()
             solver = MemoSolver(instance)
             value = solver.run(time_limit=time_limit)
@@ -84,13 +90,20 @@ def startup(n: int = 500, seed: int = 11) -> None:
 @click.option("--count", type=int, default=2, help="Instances per (TF, RDD) cell.")
 @click.option("--seed", type=int, default=0)
 @click.option("--time-limit", type=float, default=120.0)
+@click.option("--tf", "tfs", type=float, multiple=True, default=GRID,
+              help="Only these TF rows of the grid (the instances are the same: the whole grid is drawn).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--startup", "only_startup", is_flag=True, help="Only the cold/warm start-up measurement.")
-def main(sizes, count, seed, time_limit, csv_path, only_startup):
+@click.option("--summarize", "merged", type=click.Path(exists=True, dir_okay=False), multiple=True,
+              help="Solve nothing: print the summary of these per-instance CSV files taken together.")
+def main(sizes, count, seed, time_limit, tfs, csv_path, only_startup, merged):
     if only_startup:
         startup()
         return
-    frame = run_grid(sizes, count, seed, time_limit)
+    if merged:
+        frame = pd.concat([pd.read_csv(path) for path in merged], ignore_index=True)
+    else:
+        frame = run_grid(sizes, count, seed, time_limit, tfs)
     if csv_path:
         frame.to_csv(csv_path, index=False)
     print(summary(frame).to_markdown())
