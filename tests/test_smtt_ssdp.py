@@ -225,3 +225,9 @@ def test_too_long_a_horizon_is_refused_clearly():
     instance = SMTTInstance("long", (10**6, 10**6, 3), (5, 10**6, 7), (1, 2, 3))
     with pytest.raises(MethodError, match="time grid"):
         solve(instance, "smtt/ssdp", SolveOptions())
+
+
+def test_proves_from_a_weak_warm_start():
+    instance = load(instances_root() / "smtt" / "wt40.txt", index=7)
+    result = solve(instance, "smtt/ssdp", SolveOptions(params={"ils_iterations": 0}), warm_start="smtt/edd")
+    assert result.status == "optimal" and result.objective == best_known("smtt", instance.name).upper

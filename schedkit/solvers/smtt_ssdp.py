@@ -28,7 +28,7 @@ import numpy as np
 from schedkit.bounds import smtt_bound
 from schedkit.errors import MethodError
 from schedkit.heuristics import smtt_local
-from schedkit.heuristics.smtt_rules import best_rule_sequence, sequence_schedule
+from schedkit.heuristics.smtt_rules import sequence_schedule
 from schedkit.registry import SolveOptions, register
 from schedkit.result import FEASIBLE, OPTIMAL, Result
 from schedkit.solvers import smtt_ssdp_kernels as K
@@ -160,7 +160,7 @@ class SSDP:
 
     def initial_upper_bound(self) -> None:
         params = self.options.params
-        start = np.asarray(best_rule_sequence(self.instance), dtype=np.int64)
+        start = smtt_local.start_sequence(self.instance, self.options)  # the warm start, else the best cheap rule
         limit = float(params.get("ils_limit", 0.05 + 0.002 * self.n))
         iterations = int(params.get("ils_iterations", 2 * self.n))
         if self.deadline is not None:
