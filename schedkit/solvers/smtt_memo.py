@@ -21,8 +21,16 @@ Shang, T'kindt & Della Croce (2021), as read in the shared notes ``papers/smtt.m
 
 The search is one loop over an explicit stack (a self-recursive @njit function cannot be cached),
 so the kernels compile once and load from numba's cache in later processes. A call stops after
-``node_budget`` node expansions and can be called again: the memo survives, so the caller can
-watch the clock between calls.
+``node_budget`` node expansions, or when the table is three quarters full (the caller grows it with
+numpy and :func:`rehash`), and can be called again: the memo survives, so the caller can watch the
+clock between calls.
+
+Tried and left out (measured on the 500-job TF 0.6 / RDD 0.2 instances): pruning a node's later
+candidates with the SPT/EDD matching lower bound against its best so far (55 prunes in 2.8 M nodes);
+EDD optimality by the last-job bound (C_max − d_max) beyond the tardy-free case (0.04 % of nodes);
+a start-time-interval memo: F(S, t+1) − F(S, t) equals the Moore–Hodgson minimum number of late jobs
+(the condition under which one optimal order stays optimal over an interval) in only 24 % of the
+consecutive (S, t), (S, t+1) pairs the memo holds.
 """
 
 from __future__ import annotations
