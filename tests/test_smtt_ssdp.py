@@ -231,3 +231,15 @@ def test_proves_from_a_weak_warm_start():
     instance = load(instances_root() / "smtt" / "wt40.txt", index=7)
     result = solve(instance, "smtt/ssdp", SolveOptions(params={"ils_iterations": 0}), warm_start="smtt/edd")
     assert result.status == "optimal" and result.objective == best_known("smtt", instance.name).upper
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_stage3_forced_early_matches_subset_dp(seed):
+    """Subgradient stopped after one iteration per stage and no heuristic (3 of these 8 end in stage 3)."""
+    rng = np.random.default_rng(100 + seed)
+    instance = generate_smtt(int(rng.integers(10, 15)), 0.6, 0.4, rng, weighted=True)
+    p, d, w = arrays(instance)
+    params = {"ils_iterations": 0, "ils_limit": 0.0, "stage1_patience": 0.01, "stage2_patience": 0.01,
+              "stage1_ratio": 10, "stage2_ratio": 10, "stage1_elimination": 0, "modifiers_per_step": 1 + seed % 3}
+    result = solve(instance, "smtt/ssdp", SolveOptions(params=params))
+    assert result.status == "optimal" and result.objective == subset_dp(p, d, w)[0]
