@@ -59,7 +59,7 @@ def generated_instances(sizes, count, seed):
 def sdt_instances(folder):
     """(TF, RDD, instance) of every SDT_<n>_<RDD>_<TF>_<k>.txt file (lines "p d") in ``folder``."""
     pattern = re.compile(r"SDT_(\d+)_([\d.]+)_([\d.]+)_(\d+)\.txt$")
-    files = sorted((m, path) for path in Path(folder).iterdir() if (m := pattern.match(path.name)))
+    files = [(m, path) for path in Path(folder).iterdir() if (m := pattern.match(path.name))]
     for match, path in sorted(files, key=lambda item: tuple(float(g) for g in item[0].groups())):
         pairs = np.loadtxt(path, dtype=np.int64, ndmin=2)
         instance = SMTTInstance(path.stem, tuple(int(p) for p in pairs[:, 0]), tuple(int(d) for d in pairs[:, 1]))
