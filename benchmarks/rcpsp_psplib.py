@@ -93,6 +93,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--every", type=int, default=1, help="every k-th file only")
     parser.add_argument("--groups", default=None, help="j30: parameter groups a-b only, e.g. 1-24")
+    parser.add_argument("--instances", default=None, help="subset: comma-separated names, only these")
     parser.add_argument("--schedules", type=int, default=5000)
     parser.add_argument("--heuristic", default="rcpsp/ga", help="heuristic: the method to run")
     parser.add_argument("--csv", default=None)
@@ -107,7 +108,10 @@ def main():
     if args.what == "j30":
         rows = [row_for(p, args.method, options) for p in files("j30", every=args.every, groups=args.groups)]
     elif args.what == "subset":
-        rows = [row_for(p, args.method, options) for p in files(args.set_name, first_of_group=True, every=args.every)]
+        paths = files(args.set_name, first_of_group=True)
+        if args.instances:
+            paths = [p for p in paths if p.stem in args.instances.split(",")]
+        rows = [row_for(p, args.method, options) for p in paths[::args.every]]
     elif args.what == "heuristic":
         heuristic = SolveOptions(threads=1, params={"schedules": args.schedules})
         rows = [row_for(p, args.heuristic, heuristic) for p in files(args.set_name, every=args.every)]

@@ -35,10 +35,14 @@ def main():
     parser.add_argument("--time-limit", type=float, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--every", type=int, default=1, help="every k-th file of the subset only")
+    parser.add_argument("--instances", default=None, help="comma-separated names: only these of the subset")
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     rows = []
-    for path in first_of_each_group(args.set_name)[::args.every]:
+    paths = first_of_each_group(args.set_name)
+    if args.instances:
+        paths = [p for p in paths if p.stem in args.instances.split(",")]
+    for path in paths[::args.every]:
         data = pyjobshop.read(path, instance_format="psplib")
         started = time.perf_counter()
         result = pyjobshop.solve(data, solver="ortools", time_limit=args.time_limit, num_workers=args.threads)
