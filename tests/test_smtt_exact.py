@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from schedkit.cli import main
 from schedkit.heuristics.smtt_rules import total_tardiness
 from schedkit.instances.generate_smtt import generate_smtt
-from schedkit.instances.smtt import SMTTInstance
 from schedkit.registry import SolveOptions, solve
 from schedkit.solvers import smtt_memo
 from schedkit.solvers.smtt_exact import MemoSolver, subset_dp
@@ -198,9 +197,12 @@ def test_cli_proves_a_500_job_instance(tmp_path):
     assert checked.exit_code == 0, checked.output
 
 
-def test_weighted_large_is_refused_clearly():
-    instance = SMTTInstance("w", tuple(range(1, 31)), tuple(range(30)), tuple([1, 2] * 15))
-    from schedkit.errors import MethodError
+def test_weighted_large_goes_to_ssdp():
+    """Weighted instances past the subset DP are proven by SSDP under the name smtt/exact."""
+    from schedkit.instances import load
+    from schedkit.instances.values import best_known, instances_root
 
-    with pytest.raises(MethodError, match="weighted"):
-        solve(instance, "smtt/exact")
+    instance = load(instances_root() / "smtt" / "wt40.txt", index=3)
+    result = solve(instance, "smtt/exact")
+    assert result.method == "smtt/exact" and result.status == "optimal"
+    assert result.objective == best_known("smtt", instance.name).upper

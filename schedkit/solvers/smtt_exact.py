@@ -1,5 +1,6 @@
 """``smtt/exact``: proven optima of 1‖ΣTⱼ by Lawler's decomposition with memoised subproblems
-(kernels in :mod:`schedkit.solvers.smtt_memo`), and of small weighted instances by a subset DP.
+(kernels in :mod:`schedkit.solvers.smtt_memo`), and of weighted instances by a subset DP (n ≤ 22) or successive sublimation DP
+(:mod:`schedkit.solvers.smtt_ssdp`).
 
 The best cheap rule gives the first incumbent; when the time limit stops the search, that
 incumbent (improved by iterated dynasearch) is returned with status ``feasible`` and the simple
@@ -18,7 +19,7 @@ from schedkit.errors import MethodError
 from schedkit.heuristics.smtt_rules import best_rule_sequence, sequence_schedule
 from schedkit.registry import SolveOptions, register
 from schedkit.result import FEASIBLE, OPTIMAL, Result
-from schedkit.solvers import smtt_memo
+from schedkit.solvers import smtt_memo, smtt_ssdp
 
 SUBSET_DP_MAX_JOBS = 22  # 2**22 states × 22 jobs: about a second, 32 MB
 
@@ -108,7 +109,7 @@ def _unweighted(instance) -> bool:
 
 
 @register("smtt/exact", ("smtt",), "exact",
-          "proven optimum: Lawler decomposition + memo (unweighted), subset DP (weighted, n <= 22)")
+          "proven optimum: Lawler decomposition + memo (unweighted), subset DP (weighted, n <= 22), SSDP (weighted, larger)")
 def run_exact(instance, options: SolveOptions):
     started = time.perf_counter()
     if _unweighted(instance) and instance.n > 0:
@@ -127,8 +128,10 @@ def run_exact(instance, options: SolveOptions):
         return Result("smtt", instance.name, "smtt/exact", OPTIMAL, objective=total, bound=total,
                       runtime_s=time.perf_counter() - started, schedule=rows, termination="optimal")
     else:
-        raise MethodError(f"smtt/exact proves weighted instances up to {SUBSET_DP_MAX_JOBS} jobs only "
-                          "(successive sublimation DP is not implemented); use smtt/ils for a good schedule")
+        # weighted beyond the subset DP: successive sublimation DP, same result under smtt/exact
+        result = smtt_ssdp.solve_weighted(instance, options)
+        result.method = "smtt/exact"
+        return result
     # time limit: the best rule's schedule, no proof
     rows, total = sequence_schedule(instance, best_rule_sequence(instance))
     return Result("smtt", instance.name, "smtt/exact", FEASIBLE, objective=total, bound=smtt_bound(instance),
