@@ -2,6 +2,7 @@
 by iterated dynasearch on a sample of wt40, and the generator."""
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -80,6 +81,22 @@ def test_iterated_dynasearch_reaches_orlib_wt40(index):
     start = smtt_local.start_sequence(instance, SolveOptions())
     _, value, _ = smtt_local.iterated_dynasearch(instance, start, time_limit=10.0, seed=index, target=known)
     assert value == known
+
+
+def test_ils_respects_its_time_limit_at_n300():
+    # from SPT order the first descent at n = 300 takes seconds; the clock is read between passes
+    from schedkit.instances.generate_smtt import generate_smtt
+
+    instance = generate_smtt(300, 0.6, 0.2, np.random.default_rng(3), name="ils_limit")
+    p, d, w = arrays(instance)
+    spt = np.argsort(p, kind="stable").astype(np.int64)
+    smtt_local.insertion_moves(np.arange(20, dtype=np.int64), p[:20], d[:20], w[:20], 2)  # compile outside the timing
+    smtt_local.dynasearch_pass(np.arange(20, dtype=np.int64), p[:20], d[:20], w[:20])
+    started = time.perf_counter()
+    sequence, value, _ = smtt_local.iterated_dynasearch(instance, spt.copy(), time_limit=0.2)
+    assert time.perf_counter() - started < 2.0
+    assert sorted(sequence.tolist()) == list(range(300)) and value == total_tardiness(instance, sequence.tolist())
+    assert value < total_tardiness(instance, spt.tolist())
 
 
 def test_warm_start_is_the_starting_point():

@@ -3,8 +3,8 @@
 Dynasearch after Congram, Potts & van de Velde (2002), "An iterated dynasearch algorithm for the
 single-machine total weighted tardiness scheduling problem", INFORMS J. Computing 14:52–67: a
 dynamic program over prefixes picks the best set of independent (non-overlapping) swaps at once.
-The kernels are small numba functions over int64 arrays (cached); the iterated search loops in
-Python so it can watch the clock.
+The kernels are small numba functions over int64 arrays (cached); the descent and the iterated search
+loop in Python so they can watch the clock.
 """
 
 from __future__ import annotations
@@ -58,14 +58,22 @@ def adjacent_interchange(sequence, p, d, w):
 
 @njit(cache=True)
 def insertion(sequence, p, d, w):
-    """Move single jobs forward or backward to the best position while that strictly improves.
+    """Move single jobs forward or backward to the best position while that strictly improves."""
+    return insertion_moves(sequence, p, d, w, -1)[0]
+
+
+@njit(cache=True)
+def insertion_moves(sequence, p, d, w, max_moves):
+    """Insertion as in :func:`insertion`, stopped after ``max_moves`` moves (−1: no cap) so that a
+    caller can watch the clock between calls; returns (sequence, moves made).
 
     Moving a job k places over is k adjacent swaps, so the change for every target position is
     accumulated along the way: O(n) per job, O(n²) per pass.
     """
     n = sequence.shape[0]
+    moves = 0
     improved = True
-    while improved:
+    while improved and moves != max_moves:
         improved = False
         starts = np.zeros(n, dtype=np.int64)
         for i in range(1, n):
@@ -94,8 +102,9 @@ def insertion(sequence, p, d, w):
                     sequence[best_target + 1:i + 1] = sequence[best_target:i].copy()
                 sequence[best_target] = job
                 improved = True
+                moves += 1
                 break
-    return sequence
+    return sequence, moves
 
 
 @njit(cache=True)
@@ -138,15 +147,32 @@ def dynasearch_pass(sequence, p, d, w):
     return result, True
 
 
-@njit(cache=True)
-def descend(sequence, p, d, w):
-    """Dynasearch to a local optimum, then insertion, repeated until neither improves."""
+INSERTION_CHUNK = 32  # insertion moves between two looks at the clock (one move is O(n²))
+
+
+def descend(sequence, p, d, w, deadline: float | None = None):
+    """Dynasearch to a local optimum, then insertion, repeated until neither improves.
+
+    With a ``deadline`` (a ``time.perf_counter()`` value) the clock is read between dynasearch
+    passes and between chunks of insertion moves, and the current sequence is returned once it
+    has passed: a pass is O(n³) (tens of milliseconds at n = 500), so a limit overshoots by about
+    one pass. The first descent from a rule's order at n = 500 can take seconds.
+    """
+    def late() -> bool:
+        return deadline is not None and time.perf_counter() >= deadline
+
     while True:
         before = cost(sequence, p, d, w)
         improved = True
         while improved:
+            if late():
+                return sequence
             sequence, improved = dynasearch_pass(sequence, p, d, w)
-        sequence = insertion(sequence, p, d, w)
+        moves = INSERTION_CHUNK
+        while moves == INSERTION_CHUNK:
+            if late():
+                return sequence
+            sequence, moves = insertion_moves(sequence, p, d, w, INSERTION_CHUNK)
         if cost(sequence, p, d, w) >= before:
             return sequence
 
@@ -186,7 +212,8 @@ def iterated_dynasearch(instance, sequence, time_limit: float = 1.0, seed: int =
     cap or when ``target`` is reached. Returns (sequence, cost, trace [(seconds, cost)])."""
     p, d, w = _arrays(instance)
     started = time.perf_counter()
-    best = descend(sequence.copy(), p, d, w)
+    deadline = started + time_limit
+    best = descend(sequence.copy(), p, d, w, deadline)
     best_cost = cost(best, p, d, w)
     trace = [(time.perf_counter() - started, int(best_cost))]
     iteration = 0
@@ -197,7 +224,7 @@ def iterated_dynasearch(instance, sequence, time_limit: float = 1.0, seed: int =
         if time.perf_counter() - started >= time_limit:
             break
         iteration += 1
-        candidate = descend(kick(best, int(rng.integers(2, 6)), int(rng.integers(0, 2**31 - 1))), p, d, w)
+        candidate = descend(kick(best, int(rng.integers(2, 6)), int(rng.integers(0, 2**31 - 1))), p, d, w, deadline)
         value = cost(candidate, p, d, w)
         if value <= best_cost:
             if value < best_cost:
