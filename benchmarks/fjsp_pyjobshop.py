@@ -2,6 +2,7 @@
 
 PyJobShop is a reference library, not a schedkit dependency: run this script with the Python of a
 separate environment where ``pip install pyjobshop`` was done. It needs nothing from schedkit.
+With ``--csv``, rows are appended as they are measured and instances already in the file are skipped.
 
     <venv>/bin/python benchmarks/fjsp_pyjobshop.py --set mk --time-limit 30 --workers 2
     <venv>/bin/python benchmarks/fjsp_pyjobshop.py --set edata --set rdata --every 4 --time-limit 10 --workers 2
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import time
 
 import pyjobshop
@@ -25,23 +27,29 @@ def main():
     parser.add_argument("--every", type=int, default=1)
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
-    rows = []
+    done = set()
+    if args.csv and os.path.exists(args.csv):
+        with open(args.csv, newline="") as handle:
+            done = {(r["set"], r["instance"]) for r in csv.DictReader(handle)}
     for name in args.sets:
         for path in SETS[name][:: args.every]:
+            instance = path.stem if name == "mk" else f"{path.stem}_{name}"
+            if (name, instance) in done:
+                continue
             data = pyjobshop.read(path)
             started = time.perf_counter()
             result = pyjobshop.solve(data, time_limit=args.time_limit, num_workers=args.workers)
-            instance = path.stem if name == "mk" else f"{path.stem}_{name}"
             row = {"set": name, "instance": instance, "method": "pyjobshop (OR-Tools)",
                    "makespan": round(result.objective), "status": result.status.value,
                    "time_s": round(time.perf_counter() - started, 2)}
-            rows.append(row)
             print(row, flush=True)
-    if args.csv:
-        with open(args.csv, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+            if args.csv:  # appended at once: a stopped run resumes where it stopped
+                fresh = not os.path.exists(args.csv)
+                with open(args.csv, "a", newline="") as handle:
+                    writer = csv.DictWriter(handle, fieldnames=list(row))
+                    if fresh:
+                        writer.writeheader()
+                    writer.writerow(row)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """FJSP standard sets: Brandimarte mk01–10 and Hurink edata/rdata, one method at a fixed time limit.
 
 Prints one row per instance (makespan, lower bound, best known, deviation, time) and the sums /
-mean deviations; ``--csv`` writes the rows. Example (the RESULTS.md run):
+mean deviations; ``--csv`` appends each row as soon as it is measured and skips the instances
+already in the file (a stopped run resumes), and the tables cover the whole file. Example:
 
     python benchmarks/fjsp_standard.py --set mk --time-limit 30 --threads 2
     python benchmarks/fjsp_standard.py --set edata --set rdata --every 4 --time-limit 10 --threads 2
@@ -10,12 +11,14 @@ mean deviations; ``--csv`` writes the rows. Example (the RESULTS.md run):
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import pandas as pd
 from fjsp_sets import SETS
 
 from schedkit import load
+from schedkit.heuristics.fjsp_tabu import compile_kernels
 from schedkit.instances.values import best_known
 from schedkit.registry import SolveOptions, solve
 from schedkit.solvers.fjsp_bound import fjsp_lower_bound
@@ -33,12 +36,18 @@ def main():
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     params = {key: _number(value) for key, value in (item.split("=", 1) for item in args.param)}
+    done = set()
+    if args.csv and os.path.exists(args.csv):
+        done = {(r.set, r.instance) for r in pd.read_csv(args.csv).itertuples()}
+    compile_kernels()  # numba compiles here, not inside the first timed solve
     rows = []
     for name in args.sets:
         for path in SETS[name][:: args.every]:
             if args.only and path.stem not in args.only:
                 continue
             instance = load(path)
+            if (name, instance.name) in done:
+                continue
             started = time.perf_counter()
             result = solve(instance, args.method, SolveOptions(time_limit=args.time_limit, threads=args.threads,
                                                                   params=params))
@@ -50,15 +59,15 @@ def main():
                    "time_s": round(time.perf_counter() - started, 2)}
             rows.append(row)
             print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
-    table = pd.DataFrame(rows)
+            if args.csv:
+                pd.DataFrame([row]).to_csv(args.csv, mode="a", header=not os.path.exists(args.csv), index=False)
+    table = pd.read_csv(args.csv) if args.csv else pd.DataFrame(rows)
     summary = table.groupby("set").agg(instances=("instance", "count"), makespan_sum=("makespan", "sum"),
                                        best_known_sum=("best_known", "sum"), mean_dev_pct=("dev_pct", "mean"),
                                        optimal=("status", lambda s: int((s == "optimal").sum())),
                                        time_s=("time_s", "sum"))
     print(table.to_markdown(index=False, floatfmt=".2f"))
     print(summary.to_markdown(floatfmt=".2f"))
-    if args.csv:
-        table.to_csv(args.csv, index=False)
 
 
 def _number(text: str):

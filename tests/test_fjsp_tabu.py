@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,15 @@ import pytest
 from schedkit import load
 from schedkit.heuristics.fjsp_dispatch import dispatch
 from schedkit.heuristics.fjsp_improve import makespan
-from schedkit.heuristics.fjsp_tabu import _Graph, heads_tails, seed_rng, tabu_chunk, tabu_search, topological_order
+from schedkit.heuristics.fjsp_tabu import (
+    _Graph,
+    heads_tails,
+    perturb,
+    seed_rng,
+    tabu_chunk,
+    tabu_search,
+    topological_order,
+)
 from schedkit.instances import FJSPInstance
 from schedkit.instances.generate_fjsp import generate_fjsp
 from schedkit.solvers.fjsp_pruning import left_justify
@@ -55,7 +64,7 @@ def test_every_move_keeps_the_graph_acyclic_and_its_value_is_exact(seed):
     n = len(graph.keys)
     best = [a.copy() for a in (graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration)]
     tabu = np.zeros((n + instance.num_machines, n + instance.num_machines), np.int64)
-    state = np.array([makespan(rows), makespan(rows), 0, 0], np.int64)
+    state = np.array([makespan(rows), makespan(rows), 0, 0, 0], np.int64)
     seed_rng(seed)
     iteration = 0
     for _ in range(150):
@@ -75,3 +84,28 @@ def test_tabu_search_improves_and_reaches_ft06():
     improved = tabu_search(instance, rows, time_limit=3.0, lower_bound=55)
     assert validate(instance, improved).ok
     assert makespan(improved) == 55 < makespan(rows)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_kick_moves_flexible_operations_to_eligible_machines_and_stays_acyclic(seed):
+    instance = generate_fjsp(6, 4, 6, seed)
+    rows = left_justify(dispatch(instance, "est", "eet"))
+    kicked = perturb(instance, rows, 0.2, random.Random(seed))
+    moved = [(a, b) for a, b in zip(rows, kicked, strict=True) if a["machine"] != b["machine"]]
+    assert len(moved) == max(2, round(0.2 * len(rows)))
+    assert all(b["machine"] in instance.jobs[b["job"]][b["op"]] for _, b in moved)
+    graph = _Graph(instance, rows)
+    graph.load(kicked)
+    assert len(topological_order(graph.job_pred, graph.job_succ, graph.mpred, graph.msucc)) == len(rows)
+    assert validate(instance, graph.schedule()).ok
+
+
+@pytest.mark.parametrize("kick", [0.0, 0.1])
+def test_tabu_search_with_and_without_kicks_keeps_the_best(kick):
+    """Short stalls force many restarts (with or without a kick): the result is valid, never worse than the
+    start, and the restart limit ends the search before the time limit."""
+    instance = generate_fjsp(8, 4, 6, 3)
+    rows = dispatch(instance, "mwkr", "load")
+    improved = tabu_search(instance, rows, time_limit=20.0, stall=20, restarts=10, kick=kick)
+    assert validate(instance, improved).ok
+    assert makespan(improved) <= makespan(left_justify(rows))

@@ -13,13 +13,17 @@ path through v is max(end of JP(v), end of u) + p(v, k) + max(tail of JS(v), tai
 graph without v (inserting v cannot lengthen any path that avoids it).
 
 Tabu attribute: after v leaves the place right after u on machine k, putting it back right after
-u is tabu for a random tenure, unless it gives a new best makespan (aspiration). After a stall
-the search restarts from the best schedule with a cleared tabu list. The kernels are numba
+u is tabu for a random tenure, unless it gives a new best makespan (aspiration). Ties on the new
+makespan go to the shorter longest path through v. After a stall the search restarts from the best
+schedule with a cleared tabu list, kicked by moving a random tenth of the flexible operations to
+other machines (iterated tabu search): on packed machines (mk05, mk07) every single re-insertion
+costs makespan and the search otherwise only re-sequences on a plateau (stuck at 177 and 150). The kernels are numba
 functions over int64 arrays; the driver loops in Python in chunks of iterations to watch the clock.
 """
 
 from __future__ import annotations
 
+import random
 import time
 
 import numpy as np
@@ -111,6 +115,7 @@ def best_move(iteration, best_value, job_pred, job_succ, mpred, msucc, mfirst, m
         if head[i] + duration[i] + tail[i] > makespan_now:
             makespan_now = head[i] + duration[i] + tail[i]
     best = (np.int64(1) << 60, _NONE, _NONE, _NONE, _NONE)
+    best_through = np.int64(1) << 60
     ties = 0
     for v in range(n):
         if head[v] + duration[v] + tail[v] != makespan_now:
@@ -140,14 +145,18 @@ def best_move(iteration, best_value, job_pred, job_succ, mpred, msucc, mfirst, m
                     rest = after
                     if w >= 0 and tail_v[w] + duration[w] > rest:
                         rest = tail_v[w] + duration[w]
-                    value = max(without, start + p + rest)
+                    through = start + p + rest
+                    value = max(without, through)
                     before = u if u >= 0 else n + k
                     behind = w if w >= 0 else n + k
                     if (tabu[v, before] <= iteration and tabu[behind, v] <= iteration) or value < best_value:
-                        if value < best[0]:
+                        # ties on the makespan: the shorter longest path through v (other critical
+                        # paths may hold the makespan; this one has still been shortened)
+                        if value < best[0] or (value == best[0] and through < best_through):
                             best = (value, v, k, u, w)
+                            best_through = through
                             ties = 1
-                        elif value == best[0]:
+                        elif value == best[0] and through == best_through:
                             ties += 1
                             if np.random.randint(ties) == 0:  # reservoir: a uniform choice among ties
                                 best = (value, v, k, u, w)
@@ -195,7 +204,7 @@ def tabu_chunk(iterations, iteration, stall_limit, tenure_min, tenure_span, job_
                tabu, state, best_mpred, best_msucc, best_mfirst, best_mlast, best_machine, best_duration):
     """``iterations`` tabu moves from the current graph; the best graph is kept in the best_* arrays.
     ``state`` = [current makespan, best makespan, iterations since the best or the last restart, restarts
-    since the best]. Returns the next iteration."""
+    since the best, 1 after a restart (then the chunk ends early)]. Returns the next iteration."""
     n = job_pred.shape[0]
     head = np.zeros(n, np.int64)
     tail = np.zeros(n, np.int64)
@@ -214,7 +223,8 @@ def tabu_chunk(iterations, iteration, stall_limit, tenure_min, tenure_span, job_
             tabu[:, :] = 0
             state[0], state[2] = state[1], 0
             state[3] += 1
-            continue
+            state[4] = 1
+            return iteration  # the driver may perturb the best schedule before going on
         until = iteration + tenure_min + np.random.randint(tenure_span + 1)
         tabu[v, mpred[v] if mpred[v] >= 0 else n + machine[v]] = until
         tabu[msucc[v] if msucc[v] >= 0 else n + machine[v], v] = until
@@ -240,7 +250,7 @@ class _Graph:
     def __init__(self, instance, rows: list[dict]):
         self.keys = [(j, o) for j, ops in enumerate(instance.jobs) for o in range(len(ops))]
         index = {key: i for i, key in enumerate(self.keys)}
-        n, machines = len(self.keys), instance.num_machines
+        n = len(self.keys)
         self.job_pred = np.full(n, _NONE, np.int64)
         self.job_succ = np.full(n, _NONE, np.int64)
         starts, lengths, eligible_machine, eligible_time = [0], [], [], []
@@ -256,6 +266,13 @@ class _Graph:
         self.eligible_start = np.array(starts, np.int64)
         self.eligible_machine = np.array(eligible_machine, np.int64)
         self.eligible_time = np.array(eligible_time, np.int64)
+        self.instance, self.index = instance, index
+        self.load(rows)
+
+    def load(self, rows: list[dict]) -> None:
+        """Machine assignment and sequences from schedule rows (sequence by start: acyclic with the
+        job arcs even where rows overlap on a machine, since every arc goes up in (start, end, job, op))."""
+        n, machines, index, instance = len(self.keys), self.instance.num_machines, self.index, self.instance
         self.machine = np.zeros(n, np.int64)
         self.duration = np.zeros(n, np.int64)
         self.mpred = np.full(n, _NONE, np.int64)
@@ -281,13 +298,30 @@ class _Graph:
                  "end": int(head[i] + self.duration[i])} for i, (j, o) in enumerate(self.keys)]
 
 
+def perturb(instance, rows: list[dict], share: float, rng: random.Random) -> list[dict]:
+    """Rows with a random ``share`` of the flexible operations moved to another eligible machine (half
+    of them to their fastest), at their old start: the kick of an iterated tabu search. When every
+    machine is packed, no single re-insertion lowers the makespan, so the search keeps re-sequencing
+    on a plateau; a kick changes several assignments at once (mk05 and mk07 stalled at 177 and 150)."""
+    flexible = [i for i, r in enumerate(rows) if len(instance.jobs[r["job"]][r["op"]]) > 1]
+    rows = [dict(r) for r in rows]
+    for i in rng.sample(flexible, min(len(flexible), max(2, round(share * len(rows))))):
+        row, eligible = rows[i], instance.jobs[rows[i]["job"]][rows[i]["op"]]
+        others = [m for m in eligible if m != row["machine"]]
+        fastest = min(eligible, key=lambda m: (eligible[m], m))
+        row["machine"] = fastest if fastest != row["machine"] and rng.random() < 0.5 else rng.choice(others)
+        row["end"] = row["start"] + eligible[row["machine"]]
+    return rows
+
+
 def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, stall: int | None = None,
                 lower_bound: int = 0, restarts: int | None = None, chunk: int | None = None,
-                trace: list | None = None, clock_origin: float | None = None) -> list[dict]:
+                trace: list | None = None, clock_origin: float | None = None, kick: float = 0.1) -> list[dict]:
     """Improve a feasible schedule by tabu search for ``time_limit`` seconds, until ``lower_bound``, or
     after ``restarts`` restarts from the best (each after ``stall`` moves) found nothing better;
-    returns the best schedule found (never worse than the semi-active form of ``rows``). ``trace``, when
-    given, gets (seconds since ``clock_origin``, makespan) at each new best, checked every ``chunk`` moves."""
+    each restart perturbs the best schedule (``perturb`` with share ``kick``; 0: restart from the best
+    itself). Returns the best schedule found (never worse than the semi-active form of ``rows``). ``trace``,
+    when given, gets (seconds since ``clock_origin``, makespan) at each new best, checked every ``chunk`` moves."""
     started = time.perf_counter()
     graph = _Graph(instance, rows)
     n = len(graph.keys)
@@ -296,11 +330,12 @@ def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, st
     best = [a.copy() for a in (graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration)]
     tabu = np.zeros((n + instance.num_machines, n + instance.num_machines), np.int64)
     current = makespan(graph.schedule())
-    state = np.array([current, current, 0, 0], np.int64)
-    stall = stall if stall is not None else max(5000, 10 * n)
+    state = np.array([current, current, 0, 0, 0], np.int64)
+    stall = stall if stall is not None else max(1000, 4 * n)  # mk05/mk07: 1000 with kicks beat 5000
     tenure_min, tenure_span = 4 + n // 40, 8 + n // 20  # 10..30 at 240 operations (mk10)
     chunk = chunk or max(10, 50_000 // n)  # moves between looks at the clock: about 200 at 240 operations
     seed_rng(seed)
+    rng = random.Random(seed)
     iteration = 0
     while time.perf_counter() - started < time_limit and state[1] > lower_bound and \
             (restarts is None or state[3] < restarts):
@@ -310,6 +345,10 @@ def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, st
                                graph.eligible_start, graph.eligible_machine, graph.eligible_time, tabu, state, *best)
         if trace is not None and state[1] < before:
             trace.append((time.perf_counter() - (clock_origin or started), int(state[1])))
+        if state[4] and kick > 0 and (restarts is None or state[3] < restarts):
+            graph.load(perturb(instance, graph.schedule(), kick, rng))  # the graph holds the best here
+            state[0] = makespan(graph.schedule())
+        state[4] = 0
     graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration = best
     return graph.schedule()
 

@@ -31,7 +31,7 @@ def fjsp_hints(built, instance, schedule: list[dict]) -> dict:
 @register("fjsp/cpsat", ("fjsp", "jssp"), "model",
           "CP-SAT: optional intervals per eligible machine, no-overlap, redundant cumulative, LP bound; "
           "hinted by the best dispatching rule improved by tabu search (params hint=false to start cold, "
-          "tabu_share=0.5 of the time limit at most, tabu_s=5 without one, tabu_restarts=3 fruitless restarts)")
+          "tabu_share=0.75 of the time limit at most, tabu_s=5 without one, tabu_restarts=200 fruitless kicks)")
 def run_fjsp_cpsat(instance, options: SolveOptions):
     started = time.perf_counter()
     lower = fjsp_lower_bound(instance)
@@ -42,10 +42,10 @@ def run_fjsp_cpsat(instance, options: SolveOptions):
         if options.time_limit is None:
             tabu_s = float(options.params.get("tabu_s", 5.0))
         else:
-            tabu_s = float(options.params.get("tabu_share", 0.5)) * (options.time_limit - (time.perf_counter() - started))
+            tabu_s = float(options.params.get("tabu_share", 0.75)) * (options.time_limit - (time.perf_counter() - started))
         if tabu_s > 0 and makespan(warm) > lower:
             warm = tabu_search(instance, warm, tabu_s, seed=options.seed, lower_bound=lower,
-                               restarts=options.params.get("tabu_restarts", 3))
+                               restarts=options.params.get("tabu_restarts", 200))
     limit = None if options.time_limit is None else max(0.1, options.time_limit - (time.perf_counter() - started))
     # Presolve probing of the optional intervals takes 30-40 s per round at 2000 operations (for
     # under 0.3 units of deterministic time, so no deterministic limit stops it): three rounds ate a
