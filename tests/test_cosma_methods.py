@@ -3,6 +3,7 @@ against each other on random small graphs, budgets below M_R, and the command li
 
 import copy
 import json
+import random
 import time
 from pathlib import Path
 
@@ -92,6 +93,53 @@ def test_crossing_bound_on_the_hand_worked_example():
     # a is live across v2 in every order (v0 before, v3 after it): 2 bytes over capacity 10 → spill a
     assert crossing_bound(EXAMPLE, 10, False) == 8
     assert crossing_bound(EXAMPLE, 12, False) == 0
+
+
+# a DARTS-like fork: X (4 bytes, input of everything) read by two ReLU-like operators writing 4 bytes
+# each, each followed by a conv writing 1 byte, joined by an add; nothing crosses a single operator in
+# every order, but whichever ReLU runs first, X or its output cannot sit beside the next operator
+FORK = CosmaInstance(
+    name="fork", sizes=(4, 4, 4, 4, 1, 1, 1), kinds=("input", "activation", "activation", "activation", "activation",
+                                                     "activation", "output"),
+    inputs=((0,), (1,), (1,), (2,), (3,), (4, 5)), outputs=((1,), (2,), (3,), (4,), (5,), (6,)),
+)
+
+
+def test_fork_clauses_bound_every_order_and_are_tight_on_the_fork():
+    import itertools
+
+    import networkx as nx
+
+    orders = list(nx.all_topological_sorts(FORK.graph()))
+    best = min(schedkit.solve(FORK, "cosma/fs", SolveOptions(params={"budget": 8, "order": list(o)})).objective
+               for o in orders)
+    assert crossing_bound(FORK, 8, False, forks=False) == 0
+    assert crossing_bound(FORK, 8, False) == best == 8  # one 4-byte tensor spilled and reloaded
+    assert crossing_bound(FORK, 9, False) == 0  # X fits beside a conv then
+    # random chains-and-joins with unequal sizes (forks fire on them): never above the best order
+    rng = random.Random(1)
+    improved = 0
+    for _ in range(40):
+        sizes, inputs = [rng.randint(1, 6)], []
+        for _ in range(7):
+            recent = range(max(0, len(sizes) - 4), len(sizes))
+            inputs.append(tuple(sorted(rng.sample(recent, min(len(recent), rng.choice((1, 1, 2)))))))
+            sizes.append(rng.randint(1, 6))
+        read = {t for ins in inputs for t in ins}
+        kinds = ("input", *("activation" if t in read else "output" for t in range(1, len(sizes))))
+        instance = CosmaInstance(name="random", sizes=tuple(sizes), kinds=kinds, inputs=tuple(inputs),
+                                 outputs=tuple((t,) for t in range(1, len(sizes))))
+        orders = list(itertools.islice(nx.all_topological_sorts(instance.graph()), 100))
+        if len(orders) == 100:
+            continue
+        for capacity in range(instance.m_r(), instance.peak() + 1, 2):
+            bound = crossing_bound(instance, capacity, False)
+            if bound == 0:
+                continue
+            improved += crossing_bound(instance, capacity, False, forks=False) < bound
+            assert bound <= min(schedkit.solve(instance, "cosma/fs", SolveOptions(params={"budget": capacity, "order": list(o)}))
+                                .objective for o in orders)
+    assert improved > 0
 
 
 def test_joint_scheduling_proves_bert_at_m_r_by_the_crossing_bound():
