@@ -59,7 +59,7 @@ def instance_of(task: dict):
     return load(instances_root() / "smtt" / f"{task['set']}.txt", index=task["index"])
 
 
-class BuildTimeout(Exception):
+class BuildTimeout(BaseException):  # not an Exception: Pyomo must not catch and log it as a rule error
     pass
 
 
