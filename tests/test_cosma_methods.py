@@ -2,6 +2,7 @@
 against each other on random small graphs, budgets below M_R, and the command line."""
 
 import copy
+import itertools
 import json
 import random
 import time
@@ -16,7 +17,7 @@ import schedkit
 from schedkit import SolveOptions
 from schedkit.cli import main
 from schedkit.errors import SchedkitError
-from schedkit.heuristics.cosma_order_search import Replay, search_order
+from schedkit.heuristics.cosma_order_search import Replay, chains, search_order
 from schedkit.instances.cosma import CosmaInstance
 from schedkit.instances.generate_cosma import generate_cosma
 from schedkit.registry import check_result
@@ -167,6 +168,15 @@ def test_replay_and_order_search():
     assert all(position[u] < position[v] for u, v in instance.graph().edges)
     assert nx.is_directed_acyclic_graph(instance.graph())
     assert Replay(instance, instance.peak(), False).traffic(start) == 0
+    # chain moves only: each chain is a path of exclusive links, and the order stays topological
+    for v, chain in enumerate(chains(replay)):
+        assert v in chain and all(replay.successors[a] == [b] and replay.predecessors[b] == [a]
+                                  for a, b in itertools.pairwise(chain))
+    order, value = search_order(instance, start, instance.m_r(), False, deadline=time.perf_counter() + 1.0, replay=replay,
+                                block_share=1.0)
+    position = {v: s for s, v in enumerate(order)}
+    assert sorted(order) == start and value <= replay.traffic(start)
+    assert all(position[u] < position[v] for u, v in instance.graph().edges)
 
 
 def test_input_reload_costs_its_size_only():

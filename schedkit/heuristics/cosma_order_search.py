@@ -8,8 +8,10 @@ the result contract). It is a proxy for the exact fixed-order traffic (``cosma.f
 never below the byte-count optimum, but it takes milliseconds, so thousands of orders can be tried.
 
 ``search_order`` moves one operator at a time to another position between its last predecessor
-and first successor (a topological order stays topological), keeps a move when the replayed traffic
-does not grow, and accepts a worse one with a small probability that falls as time passes (simulated
+and first successor (a topological order stays topological), or, in half of the moves, a whole
+chain (a NAS node's ReLU → depthwise → pointwise; single moves reach its new place only through
+worse orders) to a place between the chain's outside predecessors and successors. It keeps a move
+when the replayed traffic does not grow, and accepts a worse one with a small probability that falls as time passes (simulated
 annealing). It returns the best order seen, at the deadline or after 200·n tries in a row that found
 nothing better (small graphs are exhausted quickly).
 """
@@ -77,9 +79,43 @@ class Replay:
         return total
 
 
+def chains(replay: Replay) -> list[list[int]]:
+    """Each operator's maximal chain: the path through it whose links are an operator's only
+    successor that has it as only predecessor (a NAS node's ReLU → depthwise → pointwise)."""
+    n = len(replay.successors)
+    head = list(range(n))
+    for v in range(n):  # walk up while the link is exclusive
+        u = v
+        while len(replay.predecessors[u]) == 1 and len(replay.successors[replay.predecessors[u][0]]) == 1:
+            u = replay.predecessors[u][0]
+        head[v] = u
+    of_head: dict[int, list[int]] = {}
+    for u in set(head):
+        path = [u]
+        while len(replay.successors[path[-1]]) == 1 and len(replay.predecessors[replay.successors[path[-1]][0]]) == 1:
+            path.append(replay.successors[path[-1]][0])
+        of_head[u] = path
+    return [of_head[head[v]] for v in range(n)]
+
+
+def _block_move(current, chain, replay, rng):
+    """``current`` with ``chain`` taken out and put back contiguously at a random feasible place, or None."""
+    members = set(chain)
+    rest = [v for v in current if v not in members]
+    position = {v: s for s, v in enumerate(rest)}
+    low = max((position[u] for v in chain for u in replay.predecessors[v] if u not in members), default=-1) + 1
+    high = min((position[w] for v in chain for w in replay.successors[v] if w not in members), default=len(rest))
+    if high < low:
+        return None
+    target = rng.randint(low, high)
+    candidate = rest[:target] + list(chain) + rest[target:]
+    return None if candidate == current else candidate
+
+
 def search_order(instance, order, capacity: int, weights: bool, *, deadline: float, seed: int = 0,
-                 replay: Replay | None = None) -> tuple[list[int], int]:
-    """(best order found, its replayed traffic) by single-operator moves until ``deadline``."""
+                 replay: Replay | None = None, block_share: float = 0.5) -> tuple[list[int], int]:
+    """(best order found, its replayed traffic) by single-operator moves until ``deadline``; with
+    ``block_share`` that share of the moves takes a whole chain (``chains``) instead."""
     replay = replay or Replay(instance, capacity, weights)
     rng = random.Random(seed)
     current = list(order)
@@ -89,21 +125,27 @@ def search_order(instance, order, capacity: int, weights: bool, *, deadline: flo
     span = max(1e-3, deadline - started)
     temperature0 = max(1, min(capacity, current_value) // 50)
     n = len(current)
+    chain_of = chains(replay) if block_share > 0 else None
     stale = 0
     while best_value > 0 and stale < 200 * n and (now := time.perf_counter()) < deadline:
         stale += 1
-        position = {v: s for s, v in enumerate(current)}
         v = current[rng.randrange(n)]
-        low = max((position[u] for u in replay.predecessors[v]), default=-1) + 1
-        high = min((position[w] for w in replay.successors[v]), default=n) - 1
-        if high <= low:
-            continue
-        target = rng.randint(low, high)
-        if target == position[v]:
-            continue
-        candidate = current[:]
-        candidate.pop(position[v])
-        candidate.insert(target, v)
+        if chain_of is not None and len(chain_of[v]) > 1 and rng.random() < block_share:
+            candidate = _block_move(current, chain_of[v], replay, rng)
+            if candidate is None:
+                continue
+        else:
+            position = {v: s for s, v in enumerate(current)}
+            low = max((position[u] for u in replay.predecessors[v]), default=-1) + 1
+            high = min((position[w] for w in replay.successors[v]), default=n) - 1
+            if high <= low:
+                continue
+            target = rng.randint(low, high)
+            if target == position[v]:
+                continue
+            candidate = current[:]
+            candidate.pop(position[v])
+            candidate.insert(target, v)
         value = replay.traffic(candidate)
         temperature = temperature0 * (1 - (now - started) / span)
         if value <= current_value or (temperature > 0 and rng.random() < math.exp((current_value - value) / temperature)):

@@ -295,10 +295,11 @@ def _joint(instance, options, method: str, window: int) -> Result:
             break
     _, start_order, start_outcome = min(starts, key=lambda s: s[0])
     share = float(options.params.get("search_share", 0.3))
+    block_share = float(options.params.get("block_share", 0.5))  # chain moves among the search's moves
     if share > 0 and start_outcome.objective > bound:
         # a share of the time for single-operator moves guided by the byte-count replay (fast, so
         # it reaches far), then the exact traffic of the order it ends with
-        searched, _ = search_order(instance, start_order, capacity, weights, seed=options.seed,
+        searched, _ = search_order(instance, start_order, capacity, weights, seed=options.seed, block_share=block_share,
                                    deadline=time.perf_counter() + share * max(0.0, deadline - time.perf_counter()))
         outcome = solve_fixed(instance, searched, capacity, weights, time_limit=max(1.0, (deadline - time.perf_counter()) / 4),
                               threads=options.threads, seed=options.seed, box_model=False)
@@ -313,7 +314,7 @@ def _joint(instance, options, method: str, window: int) -> Result:
     reserve = max(2.0, time_limit / 10)  # for the exact solve of the searched order
     if share > 0 and best.objective > bound and deadline - time.perf_counter() > 2 * reserve:
         # the segment passes stalled with time left: more replay-guided moves from where they ended
-        searched, _ = search_order(instance, order, capacity, weights, seed=options.seed + 1,
+        searched, _ = search_order(instance, order, capacity, weights, seed=options.seed + 1, block_share=block_share,
                                    deadline=deadline - reserve)
         outcome = solve_fixed(instance, searched, capacity, weights, time_limit=max(1.0, deadline - time.perf_counter()),
                               threads=options.threads, seed=options.seed, box_model=False)
