@@ -42,9 +42,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", default="M_R")
     parser.add_argument("--small", action="store_true", help="small graphs: dc against the exact free ILP")
+    parser.add_argument("--kind", action="append", help="only these kinds (ws, er, ba, cell; repeatable)")
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     cases = SMALL if args.small else [(kind, size, args.seed, options) for kind, size, options in CASES]
+    cases = [case for case in cases if not args.kind or case[0] in args.kind]
     rows = []
     for kind, size, seed, options in cases:
         instance = generate_cosma(kind, size, seed, **options)
