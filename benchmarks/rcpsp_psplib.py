@@ -3,20 +3,30 @@
     python benchmarks/rcpsp_psplib.py j30 --time-limit 60 --threads 2            # all 480 to optimality
     python benchmarks/rcpsp_psplib.py subset --set j60 --time-limit 10 --threads 2
     python benchmarks/rcpsp_psplib.py subset --set j120 --time-limit 10 --threads 2
+    python benchmarks/rcpsp_psplib.py subset --set j60 --time-limit 10 --threads 2 \
+        --pyjobshop VENV/bin/python --csv benchmarks/rcpsp_j60_subset10.csv   # side by side, resumable
     python benchmarks/rcpsp_psplib.py heuristic --set j120 --schedules 5000 --heuristic rcpsp/ga
     python benchmarks/rcpsp_psplib.py mip --every 40 --time-limit 60 --threads 1
     python benchmarks/rcpsp_psplib.py warmstart --set j60 --slowest-of j60.csv --top 20 --time-limit 10
 
 Each prints a one-line-per-instance log and a summary table, and writes the rows to
-``--csv`` when given. Deviations: (makespan − reference) / reference, in %; the reference is the
+``--csv`` when given. ``subset`` appends each row to ``--csv`` as soon as it is measured and skips
+the (instance, method) rows already there, so an interrupted run resumes where it stopped; with
+``--pyjobshop PYTHON`` (an interpreter of an environment holding PyJobShop) every instance is
+solved by schedkit and then by PyJobShop (``rcpsp_pyjobshop.py --serve``), same limit and threads.
+
+Deviations: (makespan − reference) / reference, in %; the reference is the
 known optimum / best-known value (``values.best_known``) or the critical-path bound (networkx).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import re
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
@@ -68,6 +78,77 @@ def row_for(path: Path, method: str, options: SolveOptions, warm_start: str | No
     return row
 
 
+FIELDS = ["instance", "method", "status", "makespan", "bound", "best_known", "known_optimal", "cpm", "time_s", "cpu_s",
+          "dev_best_known_%", "dev_cpm_%", "time_to_best_known_s"]
+PYJOBSHOP = "pyjobshop/ortools"
+
+
+def pyjobshop_row(server: subprocess.Popen, path: Path) -> dict:
+    """Ask the PyJobShop process for one instance; the row in this script's columns."""
+    server.stdin.write(path.stem + "\n")
+    server.stdin.flush()
+    answer = json.loads(server.stdout.readline())
+    known = best_known("rcpsp", path.stem)
+    cpm = critical_path_bound(load(path))
+    makespan = answer["makespan"]
+    row = {"instance": path.stem, "method": PYJOBSHOP, "status": answer["status"].lower(), "makespan": makespan,
+           "bound": answer["lower_bound"], "best_known": known.upper if known else None,
+           "known_optimal": bool(known and known.optimal), "cpm": cpm, "time_s": answer["time_s"],
+           "cpu_s": answer["cpu_s"], "dev_best_known_%": 100 * (makespan - known.upper) / known.upper if known else None,
+           "dev_cpm_%": 100 * (makespan - cpm) / cpm, "time_to_best_known_s": None}
+    print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+    return row
+
+
+def subset_rows(paths: list[Path], args, options: SolveOptions) -> pd.DataFrame:
+    """schedkit (and PyJobShop) on every path; with ``--csv`` each row is appended as soon as it is
+    measured and rows already in the file are not run again."""
+    done = set()
+    if args.csv and Path(args.csv).exists():
+        with open(args.csv, newline="") as handle:
+            done = {(r["instance"], r["method"]) for r in csv.DictReader(handle)}
+    server = None
+    if args.pyjobshop:
+        script = Path(__file__).with_name("rcpsp_pyjobshop.py")
+        server = subprocess.Popen([args.pyjobshop, str(script), "--serve", "--set", args.set_name, "--time-limit",
+                                   str(args.time_limit), "--threads", str(args.threads)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    rows = []
+    try:
+        for path in paths:
+            for method in [args.method] + ([PYJOBSHOP] if server else []):
+                if (path.stem, method) in done:
+                    continue
+                row = pyjobshop_row(server, path) if method == PYJOBSHOP else row_for(path, method, options)
+                rows.append(row)
+                if args.csv:
+                    fresh = not Path(args.csv).exists()
+                    with open(args.csv, "a", newline="") as handle:
+                        writer = csv.DictWriter(handle, fieldnames=FIELDS, extrasaction="ignore")
+                        if fresh:
+                            writer.writeheader()
+                        writer.writerow(row)
+    finally:
+        if server:
+            server.stdin.close()
+            server.wait()
+    if not args.csv:
+        return pd.DataFrame(rows)
+    frame = pd.read_csv(args.csv)
+    return frame[frame["instance"].isin({p.stem for p in paths})]
+
+
+def compare(frame: pd.DataFrame) -> str:
+    """schedkit against PyJobShop on the instances both have: mean makespan, better / worse."""
+    wide = frame.pivot_table(index="instance", columns="method", values="makespan")
+    if PYJOBSHOP not in wide or len(wide.columns) != 2:
+        return ""
+    wide = wide.dropna()
+    ours = next(c for c in wide.columns if c != PYJOBSHOP)
+    return (f"{len(wide)} instances: {ours} mean {wide[ours].mean():.2f}, PyJobShop mean {wide[PYJOBSHOP].mean():.2f}; "
+            f"{ours} better on {(wide[ours] < wide[PYJOBSHOP]).sum()}, worse on {(wide[ours] > wide[PYJOBSHOP]).sum()}")
+
+
 def summarize(frame: pd.DataFrame) -> str:
     out = {
         "instances": len(frame),
@@ -100,6 +181,8 @@ def main():
     parser.add_argument("--slowest-of", default=None,
                         help="warmstart: a CSV of an earlier subset run; take its --top slowest instances")
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--pyjobshop", default=None,
+                        help="subset: Python of an environment with PyJobShop; solve each instance with it too")
     args = parser.parse_args()
     options = SolveOptions(time_limit=args.time_limit, threads=args.threads)
     # one untimed run first: imports of every registered method and numba's compiled kernels load once
@@ -111,7 +194,7 @@ def main():
         paths = files(args.set_name, first_of_group=True)
         if args.instances:
             paths = [p for p in paths if p.stem in args.instances.split(",")]
-        rows = [row_for(p, args.method, options) for p in paths[::args.every]]
+        rows = subset_rows(paths[::args.every], args, options)
     elif args.what == "heuristic":
         heuristic = SolveOptions(threads=1, params={"schedules": args.schedules})
         rows = [row_for(p, args.heuristic, heuristic) for p in files(args.set_name, every=args.every)]
@@ -134,8 +217,8 @@ def main():
                                                             params={"heuristic_schedules": 0}))
             warm = row_for(path, "rcpsp/cpsat", options)
             rows += [cold | {"warm_start": False}, warm | {"warm_start": True}]
-    frame = pd.DataFrame(rows)
-    if args.csv:
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    if args.csv and args.what != "subset":
         frame.to_csv(args.csv, index=False)
     print()
     if args.what == "mip":
@@ -145,7 +228,12 @@ def main():
         for warm, part in frame.groupby("warm_start"):
             print(f"warm start {warm}: mean time to best known {part['time_to_best_known_s'].mean():.2f} s, "
                   f"reached {part['time_to_best_known_s'].notna().sum()} of {len(part)}")
-    print(summarize(frame))
+    if args.what == "subset" and frame["method"].nunique() > 1:
+        for method, part in frame.groupby("method"):
+            print(f"\n{method}\n{summarize(part)}")
+        print(compare(frame))
+    else:
+        print(summarize(frame))
 
 
 if __name__ == "__main__":

@@ -95,6 +95,60 @@ def test_destructive_proof_from_a_poor_schedule(threads):
     assert validate(instance, schedule).ok
 
 
+def _scripted_rounds(monkeypatch, rounds, name="j301_1"):
+    """Run ``_portfolio_rounds`` for 60 s against scripted CP-SAT rounds (makespan, bound, times of
+    the improvements as shares of the round): returns the time limits the rounds were given."""
+    from schedkit.models.rcpsp_cpsat import build_rcpsp_cpsat
+    from schedkit.solvers import rcpsp
+    from schedkit.solvers.cpsat import CpSatOutcome
+
+    limits = []
+
+    def fake_run(model, *, time_limit, **_):
+        makespan, bound, shares = rounds[len(limits)]
+        limits.append(time_limit)
+        return CpSatOutcome("feasible", "time_limit", makespan, bound, time_limit,
+                            [(share * time_limit, makespan) for share in shares])
+
+    monkeypatch.setattr(rcpsp, "run_cpsat", fake_run)
+    monkeypatch.setattr(rcpsp, "_decode", lambda instance, built, outcome: [{"task": 0, "start": 0, "end": outcome.objective}])
+    instance = load(INSTANCES / name[:3] / f"{name}.sm")
+    hint = [{"task": 0, "start": 0, "end": 60}]
+    outcome, _ = rcpsp._portfolio_rounds(instance, SolveOptions(threads=2), build_rcpsp_cpsat(instance, upper_bound=60),
+                                         {}, hint, 60.0)
+    return limits, outcome
+
+
+def test_portfolio_hands_over_to_the_proof_when_it_stalls(monkeypatch):
+    """The hard j30 case: better schedules only early in the first round, so stage 2 gets the rest."""
+    limits, outcome = _scripted_rounds(monkeypatch, [(55, 40, [0.1, 0.2])])
+    assert limits == [pytest.approx(24)]
+    assert outcome.objective == 55 and outcome.bound == 40 and outcome.runtime_s == pytest.approx(24)
+
+
+def test_portfolio_keeps_the_time_while_it_improves(monkeypatch):
+    """The hard j60 case: a large gap and better schedules late in every round, so the portfolio
+    keeps all the time (the last round takes what would be too little for another)."""
+    limits, outcome = _scripted_rounds(monkeypatch, [(58, 40, [0.9]), (57, 40, [0.8]), (56, 40, [0.7]), (55, 40, [0.6])])
+    assert limits == pytest.approx([24, 12, 12, 12])
+    assert outcome.objective == 55 and outcome.runtime_s == pytest.approx(60)
+    assert [v for _, v in outcome.trace] == [58, 57, 56, 55]
+
+
+def test_portfolio_hands_over_when_the_gap_is_small(monkeypatch):
+    limits, _ = _scripted_rounds(monkeypatch, [(58, 40, [0.9]), (57, 55, [0.9])])
+    assert limits == pytest.approx([24, 12])
+
+
+def test_portfolio_keeps_a_large_project_despite_a_stall(monkeypatch):
+    """On a j60 project a stalled first round with a large gap is followed by one round with all
+    the remaining time; a small gap still hands over to the proof."""
+    limits, outcome = _scripted_rounds(monkeypatch, [(58, 40, [0.1]), (55, 40, [0.9])], name="j601_1")
+    assert limits == pytest.approx([24, 36]) and outcome.objective == 55
+    limits, _ = _scripted_rounds(monkeypatch, [(58, 57, [0.1])], name="j601_1")
+    assert limits == pytest.approx([24])
+
+
 def test_mip_agrees_with_cpsat_on_j30_sample():
     instance = load(INSTANCES / "j30" / "j301_1.sm")
     mip = solve(instance, "rcpsp/mip", SolveOptions(time_limit=60))
