@@ -35,12 +35,15 @@ from schedkit.solvers.fjsp_bound import fjsp_lower_bound
 # operations: (jobs, machines, operations per job, seconds in all)
 SIZES = {600: (20, 10, 30, 60.0), 1000: (40, 10, 25, 60.0), 2000: (40, 10, 50, 120.0)}
 METHODS = ("fjsp/cpsat", "fjsp/rho", "fjsp/rho-cp")
+COLUMNS = ["size", "instance", "seed", "lower_bound", "method", "budget_s", "makespan", "time_s", "build_s", "windows",
+           "windows_s", "after_windows", "solve_s", "overlap", "fixed", "fixed_on_critical", "checks", "checks_costly",
+           "trace"]
 
 
 def _append(path: str | None, row: dict) -> None:
     print({k: v for k, v in row.items() if k != "trace"}, flush=True)
-    if path:
-        pd.DataFrame([row]).to_csv(path, mode="a", header=not os.path.exists(path), index=False)
+    if path:  # one fixed header for every kind of row
+        pd.DataFrame([row], columns=COLUMNS).to_csv(path, mode="a", header=not os.path.exists(path), index=False)
 
 
 def run(args) -> None:
