@@ -42,6 +42,8 @@ MODELS = ("smtt/mip-positional", "smtt/mip-disjunctive", "smtt/mip-time-indexed"
 WEIGHTED_MODELS = ("smtt/cpsat", "smtt/mip-time-indexed")
 CELLS = ((0.6, 0.2), (0.4, 0.6))
 KEY = ["set", "instance", "model", "warm_start"]
+COLUMNS = ["set", "n", "instance", "model", "warm_start", "optimum", "hint", "status", "objective", "bound",
+           "gap_to_opt_pct", "reported_gap_pct", "build_s", "seconds", "note"]
 
 
 def generated(n: int, count: int) -> list:
@@ -179,7 +181,8 @@ def main(sizes, count, time_limit, build_limit, orlib, workers, stop_after, csv_
             for row in pool.imap_unordered(run_task, todo):
                 if row is None:
                     continue  # started after --stop-after: left for the next run
-                pd.DataFrame([row]).to_csv(path, mode="a", header=not path.exists(), index=False)
+                # one fixed column order: rows of different kinds (not built, CP-SAT) append in line
+                pd.DataFrame([row], columns=COLUMNS).to_csv(path, mode="a", header=not path.exists(), index=False)
                 print({k: row.get(k) for k in ("instance", "model", "warm_start", "status", "objective", "bound",
                                                "optimum", "seconds")}, flush=True)
         done = pd.read_csv(path)
