@@ -25,6 +25,14 @@ from schedkit.validate import validate
 STAGE1_SHARE, STAGE1_SECONDS, ROUND_SHARE, PROOF_GAP, PROOF_TASKS = 0.4, 5.0, 0.2, 2, 40
 
 
+# The NoOverlap cliques (``incompatibility_cliques``) stay in the yes/no model of stage 2, and in the
+# portfolio's on small projects (every 8th j30 file, 20 s cap: same 58/60 proven, CPU 30 s in all
+# with them, 36 s without), but not on larger ones, where they slow the search more than they prune
+# (j6037_1 at 10 s, 2 threads: proven in 2.5-4.5 s without them, 9 s with; j605_1's bound 69-71 vs 65).
+def portfolio_cliques(instance) -> bool:
+    return instance.n <= PROOF_TASKS
+
+
 def heuristic_warm_start(instance, schedules: int, seed: int, time_limit: float | None) -> list[dict] | None:
     """The best schedule of biased random sampling with forward-backward improvement, or None."""
     from schedkit.heuristics.rcpsp_priority import project_arrays, sampling_schedule, schedule_rows
@@ -51,7 +59,7 @@ def run_rcpsp_cpsat(instance, options: SolveOptions):
         budget = None if options.time_limit is None else 0.2 * options.time_limit
         hint = heuristic_warm_start(instance, schedules, options.seed, budget)
     upper_bound = max((row["end"] for row in hint), default=0) if hint else None
-    built = build_rcpsp_cpsat(instance, upper_bound=upper_bound)
+    built = build_rcpsp_cpsat(instance, upper_bound=upper_bound, redundant=portfolio_cliques(instance))
     hints = {}
     for row in hint or []:
         task = row["task"]
@@ -121,7 +129,7 @@ def _portfolio_rounds(instance, options: SolveOptions, built, hints: dict, hint,
         small = instance.n <= PROOF_TASKS
         if (small and not improved_late) or makespan - (bound or 0) <= PROOF_GAP or (left is not None and length >= left):
             break
-        built = build_rcpsp_cpsat(instance, upper_bound=makespan)
+        built = build_rcpsp_cpsat(instance, upper_bound=makespan, redundant=portfolio_cliques(instance))
         hints = {v: row[k] for row in schedule for k, v in (("start", built.starts[row["task"]]),
                                                              ("end", built.ends[row["task"]]))}
         for row in schedule:
