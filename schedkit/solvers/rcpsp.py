@@ -33,6 +33,21 @@ def portfolio_cliques(instance) -> bool:
     return instance.n <= PROOF_TASKS
 
 
+def schedule_hints(built, schedule: list[dict], makespan: int | None) -> dict:
+    """CP-SAT hints of a complete schedule: start, end and mode literals of every task, and the makespan."""
+    hints = {}
+    for row in schedule:
+        task = row["task"]
+        hints[built.starts[task]] = row["start"]
+        hints[built.ends[task]] = row["end"]
+        if built.presences[task] is not None:
+            for k, literal in enumerate(built.presences[task]):
+                hints[literal] = int(k == row.get("mode", 0))
+    if makespan is not None:
+        hints[built.makespan] = makespan
+    return hints
+
+
 def heuristic_warm_start(instance, schedules: int, seed: int, time_limit: float | None) -> list[dict] | None:
     """The best schedule of biased random sampling with forward-backward improvement, or None."""
     from schedkit.heuristics.rcpsp_priority import project_arrays, sampling_schedule, schedule_rows
@@ -60,16 +75,7 @@ def run_rcpsp_cpsat(instance, options: SolveOptions):
         hint = heuristic_warm_start(instance, schedules, options.seed, budget)
     upper_bound = max((row["end"] for row in hint), default=0) if hint else None
     built = build_rcpsp_cpsat(instance, upper_bound=upper_bound, redundant=portfolio_cliques(instance))
-    hints = {}
-    for row in hint or []:
-        task = row["task"]
-        hints[built.starts[task]] = row["start"]
-        hints[built.ends[task]] = row["end"]
-        if built.presences[task] is not None:
-            for k, literal in enumerate(built.presences[task]):
-                hints[literal] = int(k == row.get("mode", 0))
-    if upper_bound is not None:
-        hints[built.makespan] = upper_bound
+    hints = schedule_hints(built, hint or [], upper_bound)
     remaining = None if options.time_limit is None else max(0.05, options.time_limit - (time.perf_counter() - started))
     two_stage = params.get("two_stage", True) and not params.get("fix_hints", False)
     heuristic_seconds = time.perf_counter() - started
@@ -130,13 +136,7 @@ def _portfolio_rounds(instance, options: SolveOptions, built, hints: dict, hint,
         if (small and not improved_late) or makespan - (bound or 0) <= PROOF_GAP or (left is not None and length >= left):
             break
         built = build_rcpsp_cpsat(instance, upper_bound=makespan, redundant=portfolio_cliques(instance))
-        hints = {v: row[k] for row in schedule for k, v in (("start", built.starts[row["task"]]),
-                                                             ("end", built.ends[row["task"]]))}
-        for row in schedule:
-            if built.presences[row["task"]] is not None:
-                for k, literal in enumerate(built.presences[row["task"]]):
-                    hints[literal] = int(k == row.get("mode", 0))
-        hints[built.makespan] = makespan
+        hints = schedule_hints(built, schedule, makespan)
         # a large project: no proof stage to come, the portfolio keeps what is left (no limit: all)
         length = later_round if small else None if left is None else left - outcome.runtime_s
     outcome.runtime_s, outcome.trace = spent, trace
