@@ -7,10 +7,12 @@
         --pyjobshop VENV/bin/python --csv benchmarks/rcpsp_j60_subset10.csv   # side by side, resumable
     python benchmarks/rcpsp_psplib.py heuristic --set j120 --schedules 5000 --heuristic rcpsp/ga
     python benchmarks/rcpsp_psplib.py mip --every 40 --time-limit 60 --threads 1
+    python benchmarks/rcpsp_psplib.py mip --time-limit 10 --reference benchmarks/rcpsp_j30_cpsat.csv \
+        --csv benchmarks/rcpsp_j30_mip.csv                                     # all 480, resumable
     python benchmarks/rcpsp_psplib.py warmstart --set j60 --slowest-of j60.csv --top 20 --time-limit 10
 
 Each prints a one-line-per-instance log and a summary table, and writes the rows to
-``--csv`` when given. ``subset`` appends each row to ``--csv`` as soon as it is measured and skips
+``--csv`` when given. ``subset`` and ``mip`` append each row to ``--csv`` as soon as it is measured and skips
 the (instance, method) rows already there, so an interrupted run resumes where it stopped; with
 ``--pyjobshop PYTHON`` (an interpreter of an environment holding PyJobShop) every instance is
 solved by schedkit and then by PyJobShop (``rcpsp_pyjobshop.py --serve``), same limit and threads.
@@ -100,13 +102,30 @@ def pyjobshop_row(server: subprocess.Popen, path: Path) -> dict:
     return row
 
 
+def done_rows(path: str | None) -> set[tuple[str, str]]:
+    """The (instance, method) pairs already in a resumable CSV."""
+    if not path or not Path(path).exists():
+        return set()
+    with open(path, newline="") as handle:
+        return {(r["instance"], r["method"]) for r in csv.DictReader(handle)}
+
+
+def append_row(path: str | None, row: dict, fields: list[str]):
+    """Append one measured row at once, so an interrupted run loses nothing."""
+    if not path:
+        return
+    fresh = not Path(path).exists()
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        if fresh:
+            writer.writeheader()
+        writer.writerow(row)
+
+
 def subset_rows(paths: list[Path], args, options: SolveOptions) -> pd.DataFrame:
     """schedkit (and PyJobShop) on every path; with ``--csv`` each row is appended as soon as it is
     measured and rows already in the file are not run again."""
-    done = set()
-    if args.csv and Path(args.csv).exists():
-        with open(args.csv, newline="") as handle:
-            done = {(r["instance"], r["method"]) for r in csv.DictReader(handle)}
+    done = done_rows(args.csv)
     server = None
     if args.pyjobshop:
         script = Path(__file__).with_name("rcpsp_pyjobshop.py")
@@ -121,17 +140,46 @@ def subset_rows(paths: list[Path], args, options: SolveOptions) -> pd.DataFrame:
                     continue
                 row = pyjobshop_row(server, path) if method == PYJOBSHOP else row_for(path, method, options)
                 rows.append(row)
-                if args.csv:
-                    fresh = not Path(args.csv).exists()
-                    with open(args.csv, "a", newline="") as handle:
-                        writer = csv.DictWriter(handle, fieldnames=FIELDS, extrasaction="ignore")
-                        if fresh:
-                            writer.writeheader()
-                        writer.writerow(row)
+                append_row(args.csv, row, FIELDS)
     finally:
         if server:
             server.stdin.close()
             server.wait()
+    if not args.csv:
+        return pd.DataFrame(rows)
+    frame = pd.read_csv(args.csv)
+    return frame[frame["instance"].isin({p.stem for p in paths})]
+
+
+MIP_FIELDS = [*FIELDS, "cpsat_optimum", "agrees"]
+
+
+def mip_rows(paths: list[Path], args) -> pd.DataFrame:
+    """The time-indexed MIP (1 thread) on every path, checked against CP-SAT's optimum: taken from
+    ``--reference`` (the CSV of an earlier CP-SAT run) when given, else solved here. Agreement: a
+    proven MIP optimum equals CP-SAT's, and otherwise MIP bound <= CP-SAT optimum <= MIP incumbent.
+    Resumable like ``subset``."""
+    reference = {}
+    if args.reference:
+        frame = pd.read_csv(args.reference)
+        reference = {r.instance: r.makespan for r in frame.itertuples() if r.status == "optimal"}
+    done = done_rows(args.csv)
+    rows = []
+    for path in paths:
+        if (path.stem, "rcpsp/mip") in done:
+            continue
+        mip = row_for(path, "rcpsp/mip", SolveOptions(time_limit=args.time_limit, threads=1))
+        optimum = reference.get(path.stem)
+        if not args.reference:
+            cpsat = row_for(path, "rcpsp/cpsat", SolveOptions(time_limit=args.time_limit, threads=args.threads))
+            optimum = cpsat["makespan"] if cpsat["status"] == "optimal" else None
+        mip["cpsat_optimum"] = optimum
+        mip["agrees"] = optimum is None or (
+            (mip["bound"] is None or mip["bound"] <= optimum)
+            and (mip["makespan"] is None or mip["makespan"] >= optimum)
+            and (mip["status"] != "optimal" or mip["makespan"] == optimum))
+        rows.append(mip)
+        append_row(args.csv, mip, MIP_FIELDS)
     if not args.csv:
         return pd.DataFrame(rows)
     frame = pd.read_csv(args.csv)
@@ -181,6 +229,8 @@ def main():
     parser.add_argument("--slowest-of", default=None,
                         help="warmstart: a CSV of an earlier subset run; take its --top slowest instances")
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--reference", default=None,
+                        help="mip: CSV of a CP-SAT run (e.g. benchmarks/rcpsp_j30_cpsat.csv) giving the optima to check")
     parser.add_argument("--pyjobshop", default=None,
                         help="subset: Python of an environment with PyJobShop; solve each instance with it too")
     args = parser.parse_args()
@@ -199,13 +249,7 @@ def main():
         heuristic = SolveOptions(threads=1, params={"schedules": args.schedules})
         rows = [row_for(p, args.heuristic, heuristic) for p in files(args.set_name, every=args.every)]
     elif args.what == "mip":
-        # the time-indexed MIP against CP-SAT's optimum on the same instances
-        for path in files(args.set_name, every=args.every):
-            mip = row_for(path, "rcpsp/mip", SolveOptions(time_limit=args.time_limit, threads=1))
-            reference = row_for(path, "rcpsp/cpsat", SolveOptions(time_limit=args.time_limit, threads=args.threads))
-            mip["cpsat_optimum"] = reference["makespan"] if reference["status"] == "optimal" else None
-            mip["agrees"] = mip["status"] != "optimal" or mip["makespan"] == mip["cpsat_optimum"]
-            rows.append(mip)
+        rows = mip_rows(files(args.set_name, every=args.every, groups=args.groups), args)
     elif args.what == "warmstart":
         # time to reach the best-known value with and without the heuristic warm start
         paths = files(args.set_name, every=args.every)
@@ -218,7 +262,7 @@ def main():
             warm = row_for(path, "rcpsp/cpsat", options)
             rows += [cold | {"warm_start": False}, warm | {"warm_start": True}]
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
-    if args.csv and args.what != "subset":
+    if args.csv and args.what not in ("subset", "mip"):
         frame.to_csv(args.csv, index=False)
     print()
     if args.what == "mip":
