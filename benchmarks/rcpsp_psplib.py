@@ -12,7 +12,7 @@
     python benchmarks/rcpsp_psplib.py warmstart --set j60 --slowest-of j60.csv --top 20 --time-limit 10
 
 Each prints a one-line-per-instance log and a summary table, and writes the rows to
-``--csv`` when given. ``subset`` and ``mip`` append each row to ``--csv`` as soon as it is measured and skips
+``--csv`` when given. ``j30``, ``subset`` and ``mip`` append each row to ``--csv`` as soon as it is measured and skips
 the (instance, method) rows already there, so an interrupted run resumes where it stopped; with
 ``--pyjobshop PYTHON`` (an interpreter of an environment holding PyJobShop) every instance is
 solved by schedkit and then by PyJobShop (``rcpsp_pyjobshop.py --serve``), same limit and threads.
@@ -239,7 +239,8 @@ def main():
     solve(load(ROOT / "j30" / "j301_1.sm"), "rcpsp/sampling", SolveOptions(params={"schedules": 100}))
     rows = []
     if args.what == "j30":
-        rows = [row_for(p, args.method, options) for p in files("j30", every=args.every, groups=args.groups)]
+        args.set_name = "j30"
+        rows = subset_rows(files("j30", every=args.every, groups=args.groups), args, options)
     elif args.what == "subset":
         paths = files(args.set_name, first_of_group=True)
         if args.instances:
@@ -262,7 +263,7 @@ def main():
             warm = row_for(path, "rcpsp/cpsat", options)
             rows += [cold | {"warm_start": False}, warm | {"warm_start": True}]
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
-    if args.csv and args.what not in ("subset", "mip"):
+    if args.csv and args.what not in ("j30", "subset", "mip"):
         frame.to_csv(args.csv, index=False)
     print()
     if args.what == "mip":
