@@ -12,7 +12,7 @@
     python benchmarks/rcpsp_psplib.py warmstart --set j60 --slowest-of j60.csv --top 20 --time-limit 10
 
 Each prints a one-line-per-instance log and a summary table, and writes the rows to
-``--csv`` when given. ``j30``, ``subset`` and ``mip`` append each row to ``--csv`` as soon as it is measured and skips
+``--csv`` when given. ``j30``, ``subset`` and ``mip`` append each row to ``--csv`` as soon as it is measured and skip
 the (instance, method) rows already there, so an interrupted run resumes where it stopped; with
 ``--pyjobshop PYTHON`` (an interpreter of an environment holding PyJobShop) every instance is
 solved by schedkit and then by PyJobShop (``rcpsp_pyjobshop.py --serve``), same limit and threads.
