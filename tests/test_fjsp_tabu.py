@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from schedkit.heuristics.fjsp_improve import makespan
 from schedkit.heuristics.fjsp_tabu import (
     _Graph,
     heads_tails,
+    parallel_tabu_search,
     perturb,
     seed_rng,
     tabu_chunk,
@@ -109,3 +112,18 @@ def test_tabu_search_with_and_without_kicks_keeps_the_best(kick):
     improved = tabu_search(instance, rows, time_limit=20.0, stall=20, restarts=10, kick=kick)
     assert validate(instance, improved).ok
     assert makespan(improved) <= makespan(left_justify(rows))
+
+
+def test_parallel_searches_reach_ft06_and_stop_together_at_the_bound():
+    """Two threads: the first to reach the bound ends the other (well before the time limit); the merged
+    trace only goes down."""
+    instance = load(JSSP / "ft06")
+    rows = dispatch(instance, "est", "eet")
+    trace = []
+    started = time.perf_counter()
+    improved = parallel_tabu_search(instance, rows, time_limit=60.0, searches=2, lower_bound=55, trace=trace)
+    assert time.perf_counter() - started < 30
+    assert validate(instance, improved).ok
+    assert makespan(improved) == 55
+    assert trace and trace[-1][1] == 55
+    assert all(a[0] <= b[0] and a[1] > b[1] for a, b in pairwise(trace))

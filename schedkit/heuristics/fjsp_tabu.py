@@ -19,12 +19,16 @@ schedule with a cleared tabu list, kicked by moving a random tenth of the flexib
 other machines (iterated tabu search): on packed machines (mk05, mk07) every single re-insertion
 costs makespan and the search otherwise only re-sequences on a plateau (stuck at 177 and 150). The kernels are numba
 functions over int64 arrays; the driver loops in Python in chunks of iterations to watch the clock.
+The kernels release the GIL, so ``parallel_tabu_search`` runs independent searches (one per thread the
+caller grants, different seeds) side by side and keeps the best.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit
@@ -39,7 +43,7 @@ from schedkit.solvers.fjsp_bound import fjsp_lower_bound
 _NONE = -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def topological_order(job_pred, job_succ, mpred, msucc):
     """Kahn's order of the disjunctive graph (job arcs and machine arcs); shorter than n on a cycle."""
     n = job_pred.shape[0]
@@ -65,7 +69,7 @@ def topological_order(job_pred, job_succ, mpred, msucc):
     return order[:size]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def heads_tails(order, skip, job_pred, job_succ, mpred, msucc, duration, head, tail):
     """Longest path from the source to each operation (head) and from its end to the sink (tail),
     in the graph without ``skip`` (−1: the whole graph), whose neighbours are joined. Returns the makespan."""
@@ -198,7 +202,7 @@ def seed_rng(seed):
     np.random.seed(seed)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tabu_chunk(iterations, iteration, stall_limit, tenure_min, tenure_span, job_pred, job_succ,
                mpred, msucc, mfirst, mlast, machine, duration, eligible_start, eligible_machine, eligible_time,
                tabu, state, best_mpred, best_msucc, best_mfirst, best_mlast, best_machine, best_duration):
@@ -316,12 +320,14 @@ def perturb(instance, rows: list[dict], share: float, rng: random.Random) -> lis
 
 def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, stall: int | None = None,
                 lower_bound: int = 0, restarts: int | None = None, chunk: int | None = None,
-                trace: list | None = None, clock_origin: float | None = None, kick: float = 0.1) -> list[dict]:
+                trace: list | None = None, clock_origin: float | None = None, kick: float = 0.1,
+                stop: threading.Event | None = None) -> list[dict]:
     """Improve a feasible schedule by tabu search for ``time_limit`` seconds, until ``lower_bound``, or
     after ``restarts`` restarts from the best (each after ``stall`` moves) found nothing better;
     each restart perturbs the best schedule (``perturb`` with share ``kick``; 0: restart from the best
     itself). Returns the best schedule found (never worse than the semi-active form of ``rows``). ``trace``,
-    when given, gets (seconds since ``clock_origin``, makespan) at each new best, checked every ``chunk`` moves."""
+    when given, gets (seconds since ``clock_origin``, makespan) at each new best, checked every ``chunk`` moves.
+    ``stop``, when given, ends the search once set, and is set when the search reaches ``lower_bound``."""
     started = time.perf_counter()
     graph = _Graph(instance, rows)
     n = len(graph.keys)
@@ -338,7 +344,7 @@ def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, st
     rng = random.Random(seed)
     iteration = 0
     while time.perf_counter() - started < time_limit and state[1] > lower_bound and \
-            (restarts is None or state[3] < restarts):
+            (restarts is None or state[3] < restarts) and not (stop is not None and stop.is_set()):
         before = state[1]
         iteration = tabu_chunk(chunk, iteration, stall, tenure_min, tenure_span, graph.job_pred, graph.job_succ,
                                graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration,
@@ -349,8 +355,32 @@ def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, st
             graph.load(perturb(instance, graph.schedule(), kick, rng))  # the graph holds the best here
             state[0] = makespan(graph.schedule())
         state[4] = 0
+    if stop is not None and state[1] <= lower_bound:
+        stop.set()  # optimal: the other searches of parallel_tabu_search can end
     graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine, graph.duration = best
     return graph.schedule()
+
+
+def parallel_tabu_search(instance, rows: list[dict], time_limit: float, searches: int = 1, seed: int = 0,
+                         trace: list | None = None, clock_origin: float | None = None, **options) -> list[dict]:
+    """``searches`` independent ``tabu_search`` runs from ``rows`` (seeds ``seed``, ``seed + 1``, …), each in its
+    own thread for the whole ``time_limit``, the best result kept; all end when one reaches ``lower_bound``.
+    With 2 threads granted, CP-SAT's phase uses both but a single search left one core idle for most of the
+    time limit. ``trace`` gets the new bests over all searches, in time order; ``options`` go to ``tabu_search``."""
+    clock_origin = time.perf_counter() if clock_origin is None else clock_origin
+    if searches <= 1:
+        return tabu_search(instance, rows, time_limit, seed=seed, trace=trace, clock_origin=clock_origin, **options)
+    stop = threading.Event()
+    traces = [[] for _ in range(searches)]
+    with ThreadPoolExecutor(searches) as pool:
+        futures = [pool.submit(tabu_search, instance, rows, time_limit, seed=seed + s, trace=traces[s],
+                               clock_origin=clock_origin, stop=stop, **options) for s in range(searches)]
+        results = [future.result() for future in futures]
+    if trace is not None:
+        for moment, value in sorted(point for points in traces for point in points):
+            if not trace or value < trace[-1][1]:
+                trace.append((moment, value))
+    return min(results, key=makespan)
 
 
 def compile_kernels() -> None:
@@ -364,15 +394,15 @@ def compile_kernels() -> None:
 
 @register("fjsp/tabu", ("fjsp", "jssp"), "heuristic",
           "tabu search of critical-operation re-insertions from fjsp/dispatch-best (or the warm start) "
-          "for the time limit (param tabu_s=5 without one); stops at the LP lower bound")
+          "for the time limit (param tabu_s=5 without one), one search per thread; stops at the LP lower bound")
 def run_tabu(instance, options: SolveOptions):
     started = time.perf_counter()
     lower = fjsp_lower_bound(instance)
     rows = options.warm_start or best_dispatch(instance)[0]
     budget = options.time_limit if options.time_limit is not None else float(options.params.get("tabu_s", 5.0))
     trace = []
-    rows = tabu_search(instance, rows, budget - (time.perf_counter() - started), seed=options.seed, lower_bound=lower,
-                       trace=trace, clock_origin=started)
+    rows = parallel_tabu_search(instance, rows, budget - (time.perf_counter() - started), searches=options.threads,
+                                seed=options.seed, lower_bound=lower, trace=trace, clock_origin=started)
     result = heuristic_result(instance, "fjsp/tabu", rows, makespan(rows))
     result.bound = min(lower, result.objective)
     result.trace = trace or result.trace

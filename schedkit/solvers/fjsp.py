@@ -1,5 +1,6 @@
 """Model-based FJSP / JSSP method: the full CP-SAT model, warm-started by the best dispatching rule
-improved by tabu search (``heuristics.fjsp_tabu``) in a share of the time limit.
+improved by tabu search (``heuristics.fjsp_tabu``, one independent search per granted thread) in a share
+of the time limit.
 
 With 2 workers CP-SAT runs one full search and one thread of interleaved LNS; on the larger
 Brandimarte instances (mk06, mk10) it stays close to a dispatching hint, while the tabu search of
@@ -13,7 +14,7 @@ import time
 
 from schedkit.heuristics.fjsp_dispatch import best_dispatch
 from schedkit.heuristics.fjsp_improve import makespan
-from schedkit.heuristics.fjsp_tabu import tabu_search
+from schedkit.heuristics.fjsp_tabu import parallel_tabu_search
 from schedkit.models.fjsp_cpsat import build_fjsp_cpsat
 from schedkit.registry import SolveOptions, register
 from schedkit.solvers.common import outcome_result
@@ -30,7 +31,7 @@ def fjsp_hints(built, instance, schedule: list[dict]) -> dict:
 
 @register("fjsp/cpsat", ("fjsp", "jssp"), "model",
           "CP-SAT: optional intervals per eligible machine, no-overlap, redundant cumulative, LP bound; "
-          "hinted by the best dispatching rule improved by tabu search (params hint=false to start cold, "
+          "hinted by the best dispatching rule improved by tabu search, one per thread (params hint=false to start cold, "
           "tabu_share=0.75 of the time limit at most, tabu_s=5 without one, tabu_restarts=200 fruitless kicks)")
 def run_fjsp_cpsat(instance, options: SolveOptions):
     started = time.perf_counter()
@@ -44,8 +45,8 @@ def run_fjsp_cpsat(instance, options: SolveOptions):
         else:
             tabu_s = float(options.params.get("tabu_share", 0.75)) * (options.time_limit - (time.perf_counter() - started))
         if tabu_s > 0 and makespan(warm) > lower:
-            warm = tabu_search(instance, warm, tabu_s, seed=options.seed, lower_bound=lower,
-                               restarts=options.params.get("tabu_restarts", 200))
+            warm = parallel_tabu_search(instance, warm, tabu_s, searches=options.threads, seed=options.seed,
+                                        lower_bound=lower, restarts=options.params.get("tabu_restarts", 200))
     limit = None if options.time_limit is None else max(0.1, options.time_limit - (time.perf_counter() - started))
     # Presolve probing of the optional intervals takes 30-40 s per round at 2000 operations (for
     # under 0.3 units of deterministic time, so no deterministic limit stops it): three rounds ate a
