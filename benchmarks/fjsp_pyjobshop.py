@@ -5,7 +5,7 @@ separate environment where ``pip install pyjobshop`` was done. It needs nothing 
 With ``--csv``, rows are appended as they are measured and instances already in the file are skipped.
 
     <venv>/bin/python benchmarks/fjsp_pyjobshop.py --set mk --time-limit 30 --workers 2
-    <venv>/bin/python benchmarks/fjsp_pyjobshop.py --set edata --set rdata --every 4 --time-limit 10 --workers 2
+    <venv>/bin/python benchmarks/fjsp_pyjobshop.py --set edata --only la01 la02 --time-limit 10 --workers 2
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def main():
     parser.add_argument("--time-limit", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--every", type=int, default=1)
+    parser.add_argument("--only", nargs="+", default=None, help="instance files to keep (e.g. la01 la02), as fjsp_standard.py")
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     done = set()
@@ -34,7 +35,7 @@ def main():
     for name in args.sets:
         for path in SETS[name][:: args.every]:
             instance = path.stem if name == "mk" else f"{path.stem}_{name}"
-            if (name, instance) in done:
+            if (name, instance) in done or (args.only and path.stem not in args.only):
                 continue
             data = pyjobshop.read(path)
             started = time.perf_counter()
