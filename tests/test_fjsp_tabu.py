@@ -7,6 +7,7 @@ import time
 from itertools import pairwise
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -127,3 +128,34 @@ def test_parallel_searches_reach_ft06_and_stop_together_at_the_bound():
     assert makespan(improved) == 55
     assert trace and trace[-1][1] == 55
     assert all(a[0] <= b[0] and a[1] > b[1] for a, b in pairwise(trace))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_heads_and_tails_without_each_operation_match_a_plain_longest_path(seed):
+    """heads_tails(skip=v) against networkx longest paths of the graph rebuilt without v (its job and
+    machine neighbours joined), for every v."""
+    instance = generate_fjsp(5, 3, 4, seed)
+    graph = _Graph(instance, dispatch(instance, "est", "eet"))
+    n = len(graph.keys)
+    order = topological_order(graph.job_pred, graph.job_succ, graph.mpred, graph.msucc)
+    head, tail = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    for v in [-1, *range(n)]:
+        arcs = nx.DiGraph()
+        arcs.add_nodes_from(i for i in range(n) if i != v)
+        for links in ((graph.job_pred, graph.job_succ), (graph.mpred, graph.msucc)):
+            for i in range(n):
+                a, b = links[0][i], i
+                if i == v or a < 0:
+                    continue
+                if a == v:
+                    a = links[0][v]
+                if a >= 0:
+                    arcs.add_edge(a, b)
+        longest = heads_tails(order, v, graph.job_pred, graph.job_succ, graph.mpred, graph.msucc, graph.duration, head, tail)
+        expected_head, expected_tail = {}, {}
+        for i in nx.topological_sort(arcs):
+            expected_head[i] = max((expected_head[a] + graph.duration[a] for a in arcs.predecessors(i)), default=0)
+        for i in reversed(list(nx.topological_sort(arcs))):
+            expected_tail[i] = max((expected_tail[b] + graph.duration[b] for b in arcs.successors(i)), default=0)
+        assert all(head[i] == expected_head[i] and tail[i] == expected_tail[i] for i in arcs)
+        assert longest == max(expected_head[i] + graph.duration[i] + expected_tail[i] for i in arcs)
