@@ -22,6 +22,7 @@ def side_by_side(rows: pd.DataFrame) -> pd.DataFrame:
     theirs = rows[rows["method"] == PYJOBSHOP]
     table = ours[["set", "instance", "best_known", "lower_bound", "makespan", "status", "time_s"]].merge(
         theirs[["set", "instance", "makespan", "status", "time_s"]], on=["set", "instance"], suffixes=("", "_pyjobshop"))
+    table[["best_known", "lower_bound"]] = table[["best_known", "lower_bound"]].astype(int)  # NaN-free after the join
     table["dev_pct"] = 100 * (table["makespan"] - table["best_known"]) / table["best_known"]
     table["dev_pct_pyjobshop"] = 100 * (table["makespan_pyjobshop"] - table["best_known"]) / table["best_known"]
     return table
