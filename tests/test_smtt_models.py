@@ -27,6 +27,7 @@ def test_conformance(method, instance, optimum):
     kind = next(m.kind for m in methods("smtt") if m.name == method)
     limit = 20 if kind in ("exact", "model") else 0.2
     result = solve(instance, method, SolveOptions(time_limit=limit, threads=1))  # validated inside
+    assert result.method == method
     assert result.objective >= optimum
     if kind in ("exact", "model"):
         assert result.status == "optimal" and result.objective == optimum == result.bound

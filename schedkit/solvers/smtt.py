@@ -39,6 +39,11 @@ def run_smtt_cpsat(instance, options: SolveOptions):
     return outcome_result(instance, "smtt/cpsat", outcome, schedule)
 
 
+def mip_method(formulation: str) -> str:
+    """Registered name of the MIP ``formulation`` (e.g. ``smtt/mip-positional``)."""
+    return f"smtt/mip-{formulation}"
+
+
 def solve_mip_model(instance, formulation: str, model, options: SolveOptions):
     """Solve an already built MIP of ``formulation`` with HiGHS (warm start from ``options``); the
     benchmark builds the model itself so that it can time and cap the Pyomo build on its own."""
@@ -50,18 +55,18 @@ def solve_mip_model(instance, formulation: str, model, options: SolveOptions):
     if outcome.has_solution:
         schedule, total = sequence_schedule(instance, smtt_mip.decode(model, instance))
         outcome.objective = total  # recomputed from the decoded order, not the LP's float
-    return outcome_result(instance, f"smtt/mip-{formulation}", outcome, schedule)
+    return outcome_result(instance, mip_method(formulation), outcome, schedule)
 
 
 def _mip_runner(formulation: str):
-    name = f"smtt/mip-{formulation}"
     builder = smtt_mip.BUILDERS[formulation]
 
     def run(instance, options: SolveOptions):
         return solve_mip_model(instance, formulation, builder(instance), options)
 
     run.__name__ = f"run_mip_{formulation.replace('-', '_')}"
-    return register(name, ("smtt",), "model", f"{formulation} MIP (Keha et al. 2009) in Pyomo, solved by HiGHS")(run)
+    summary = f"{formulation} MIP (Keha et al. 2009) in Pyomo, solved by HiGHS"
+    return register(mip_method(formulation), ("smtt",), "model", summary)(run)
 
 
 for _formulation in smtt_mip.FORMULATIONS:
