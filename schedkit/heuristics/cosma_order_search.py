@@ -99,7 +99,8 @@ def chains(replay: Replay) -> list[list[int]]:
 
 
 def _block_move(current, chain, replay, rng):
-    """``current`` with ``chain`` taken out and put back contiguously at a random feasible place, or None."""
+    """``current`` with ``chain`` (one operator or more) taken out and put back contiguously at a
+    random place between its outside predecessors and successors, or None when that is where it was."""
     members = set(chain)
     rest = [v for v in current if v not in members]
     position = {v: s for s, v in enumerate(rest)}
@@ -130,22 +131,11 @@ def search_order(instance, order, capacity: int, weights: bool, *, deadline: flo
     while best_value > 0 and stale < 200 * n and (now := time.perf_counter()) < deadline:
         stale += 1
         v = current[rng.randrange(n)]
-        if chain_of is not None and len(chain_of[v]) > 1 and rng.random() < block_share:
-            candidate = _block_move(current, chain_of[v], replay, rng)
-            if candidate is None:
-                continue
-        else:
-            position = {v: s for s, v in enumerate(current)}
-            low = max((position[u] for u in replay.predecessors[v]), default=-1) + 1
-            high = min((position[w] for w in replay.successors[v]), default=n) - 1
-            if high <= low:
-                continue
-            target = rng.randint(low, high)
-            if target == position[v]:
-                continue
-            candidate = current[:]
-            candidate.pop(position[v])
-            candidate.insert(target, v)
+        # a single-operator move is the move of a one-operator chain
+        chain = chain_of[v] if chain_of is not None and len(chain_of[v]) > 1 and rng.random() < block_share else [v]
+        candidate = _block_move(current, chain, replay, rng)
+        if candidate is None:
+            continue
         value = replay.traffic(candidate)
         temperature = temperature0 * (1 - (now - started) / span)
         if value <= current_value or (temperature > 0 and rng.random() < math.exp((current_value - value) / temperature)):
