@@ -30,6 +30,7 @@ def main():
     parser.add_argument("--method", default="fjsp/cpsat")
     parser.add_argument("--time-limit", type=float, default=30)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--every", type=int, default=1, help="take every k-th instance of each set")
     parser.add_argument("--only", nargs="+", default=None, help="instance names to keep (e.g. mk06 mk10)")
     parser.add_argument("--param", nargs="+", default=[], help="method parameters key=value (numbers parsed)")
@@ -50,7 +51,7 @@ def main():
                 continue
             started = time.perf_counter()
             result = solve(instance, args.method, SolveOptions(time_limit=args.time_limit, threads=args.threads,
-                                                                  params=params))
+                                                                  seed=args.seed, params=params))
             known = best_known(instance.problem, instance.name)
             row = {"set": name, "instance": instance.name, "method": args.method, "params": " ".join(args.param),
                    "makespan": result.objective,
