@@ -61,7 +61,9 @@ class MemoSolver:
             if status == smtt_memo.DONE:
                 return int(value)
             if status == smtt_memo.FULL:
-                larger = np.zeros(2 * self.table.shape[0], dtype=np.int64)  # numpy: huge pages
+                # four times larger: every rehash moves all entries (2.7 CPU s for 2^25 of them), so growing by 4
+                # instead of 2 moves 15 M entries instead of 45 M on the hardest 1000-job instances
+                larger = np.zeros(4 * self.table.shape[0], dtype=np.int64)  # numpy: huge pages
                 smtt_memo.rehash(self.table, larger)
                 self.table = larger
                 continue
