@@ -147,6 +147,8 @@ def test_refinement_with_every_job_a_modifier_is_exact(instance):
     for j in range(n):
         alive[p[j]:, j] = True
     bt, bj, out_start, out, first = K.base_graph(p, d, w, edd_rank(p, d), alive, T)
+    live = [(t, j) for t in range(T + 1) for j in range(n) if alive[t, j]]
+    assert list(zip(bt.tolist(), bj.tolist(), strict=True)) == live  # the live states, by time then job
     costs = w[bj] * np.maximum(0, bt - d[bj]) - mu[bj]
     m = bt.shape[0]
     everything = np.ones(m, dtype=np.bool_)

@@ -306,18 +306,14 @@ def base_graph(p, d, w, rank, alive, T):
     n = p.shape[0]
     T1 = alive.shape[0]
     index = np.full((T1, n), -1, dtype=np.int64)
+    bt = np.empty(np.count_nonzero(alive), dtype=np.int64)
+    bj = np.empty(bt.shape[0], dtype=np.int64)
     count = 0
     for t in range(T1):
         for j in range(n):
             if alive[t, j]:
-                index[t, j] = count
+                index[t, j], bt[count], bj[count] = count, t, j
                 count += 1
-    bt = np.empty(count, dtype=np.int64)
-    bj = np.empty(count, dtype=np.int64)
-    for t in range(T1):
-        for j in range(n):
-            if index[t, j] >= 0:
-                bt[index[t, j]], bj[index[t, j]] = t, j
     out_start = np.zeros(count + 1, dtype=np.int64)
     for b in range(count):
         t, j = bt[b], bj[b]
