@@ -22,7 +22,6 @@ from schedkit.heuristics.rcpsp_priority import (
     best_rule_schedule,
     priority_values,
     project_arrays,
-    topological_order,
 )
 from schedkit.registry import SolveOptions, register
 
@@ -148,7 +147,7 @@ def genetic_schedule(instance, arrays, schedules: int = 5000, seed: int = 0, pop
     """Run the GA for ``schedules`` SGS passes (in rounds, so ``time_limit`` can stop it early)."""
     started = time.perf_counter()
     reach = np.zeros((instance.n, instance.n), dtype=np.bool_)
-    for task in reversed(topological_order(instance)):
+    for task in reversed(instance.topological_order()):
         for s in instance.successors[task]:
             reach[task, s] = True
             reach[task] |= reach[s]

@@ -26,7 +26,7 @@ def time_windows(instance, arrays: ProjectArrays) -> tuple[np.ndarray, np.ndarra
     """Earliest starts (forward pass from release dates) and latest finishes (backward pass from
     the horizon and the deadlines) of the precedence network with the chosen modes."""
     n = instance.n
-    order = topological_order(instance)
+    order = instance.topological_order()
     durations = arrays.durations
     earliest = arrays.release.copy()
     for task in order:
@@ -37,21 +37,6 @@ def time_windows(instance, arrays: ProjectArrays) -> tuple[np.ndarray, np.ndarra
         for s in instance.successors[task]:
             latest_finish[task] = min(latest_finish[task], latest_finish[s] - durations[s])
     return earliest[:n], latest_finish[:n]
-
-
-def topological_order(instance) -> list[int]:
-    """Tasks in a topological order of the precedence graph (Kahn)."""
-    waiting = [len(p) for p in instance.predecessors]
-    ready = [t for t in range(instance.n) if waiting[t] == 0]
-    order = []
-    while ready:
-        task = ready.pop()
-        order.append(task)
-        for s in instance.successors[task]:
-            waiting[s] -= 1
-            if waiting[s] == 0:
-                ready.append(s)
-    return order
 
 
 def priority_values(instance, arrays: ProjectArrays, rule: str) -> np.ndarray:
@@ -66,7 +51,7 @@ def priority_values(instance, arrays: ProjectArrays, rule: str) -> np.ndarray:
         return (latest_start - earliest).astype(float)
     if rule == "mts":  # most (transitive) successors first
         reach: list[set[int]] = [set() for _ in range(instance.n)]
-        for task in reversed(topological_order(instance)):
+        for task in reversed(instance.topological_order()):
             for s in instance.successors[task]:
                 reach[task] |= reach[s] | {s}
         return -np.array([len(r) for r in reach], dtype=float)

@@ -88,6 +88,20 @@ class RCPSPInstance:
                 predecessors[s].append(task)
         object.__setattr__(self, "predecessors", tuple(tuple(p) for p in predecessors))
 
+    def topological_order(self) -> list[int]:
+        """Tasks in a topological order of the precedence graph (Kahn)."""
+        waiting = [len(p) for p in self.predecessors]
+        ready = [t for t in range(self.n) if waiting[t] == 0]
+        order = []
+        while ready:
+            task = ready.pop()
+            order.append(task)
+            for s in self.successors[task]:
+                waiting[s] -= 1
+                if waiting[s] == 0:
+                    ready.append(s)
+        return order
+
     @property
     def n(self) -> int:
         return len(self.modes)

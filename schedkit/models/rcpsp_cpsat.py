@@ -45,15 +45,7 @@ def time_windows(instance, horizon: int) -> tuple[list[int], list[int]]:
     and the horizon by a forward and a backward pass over the precedence graph."""
     n = instance.n
     shortest = [min(m.duration for m in modes) for modes in instance.modes]
-    waiting = [len(p) for p in instance.predecessors]
-    order, ready = [], [t for t in range(n) if not waiting[t]]
-    while ready:
-        task = ready.pop()
-        order.append(task)
-        for s in instance.successors[task]:
-            waiting[s] -= 1
-            if not waiting[s]:
-                ready.append(s)
+    order = instance.topological_order()
     earliest = list(instance.release_dates or [0] * n)
     for task in order:
         for s in instance.successors[task]:
@@ -228,17 +220,7 @@ def incompatibility_cliques(instance, min_size: int = 3) -> list[list[int]]:
 
 def _transitive_successors(instance) -> list[set[int]]:
     reach: list[set[int]] = [set() for _ in range(instance.n)]
-    order = []
-    waiting = [len(p) for p in instance.predecessors]
-    ready = [t for t in range(instance.n) if not waiting[t]]
-    while ready:
-        task = ready.pop()
-        order.append(task)
-        for s in instance.successors[task]:
-            waiting[s] -= 1
-            if not waiting[s]:
-                ready.append(s)
-    for task in reversed(order):
+    for task in reversed(instance.topological_order()):
         for s in instance.successors[task]:
             reach[task] |= reach[s] | {s}
     return reach
