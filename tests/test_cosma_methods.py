@@ -299,3 +299,21 @@ def test_dc_honours_its_time_limit_and_never_loses_to_its_start():
     result = schedkit.solve(instance, "cosma/dc", SolveOptions(time_limit=4, threads=1, params={"budget": "M_R"}))
     assert result.runtime_s < 4 + 1.5
     assert result.objective <= min(result.extra["start_traffic"].values())
+
+
+def test_fixed_schedule_box_model_stage_runs_and_reaches_the_two_stage_optimum(monkeypatch):
+    # with no two-stage rounds, solve_fixed goes straight to its last stage, the box model (a regression:
+    # a parameter named like the model builder shadowed it, so this stage raised "bool is not callable")
+    from schedkit.solvers import cosma_fs
+    from schedkit.solvers.cosma_common import prepare
+
+    instance = schedkit.load(GRAPHS / "resnet8_tiny.json")
+    options = SolveOptions(time_limit=30, threads=2, params={"budget": "M_R", "weights": True})
+    expected = schedkit.solve(instance, "cosma/fs", options)
+    capacity, weights, _ = prepare(instance, options, "cosma/fs")
+    order = cosma_fs.chosen_order(instance, options, weights)
+    monkeypatch.setattr(cosma_fs, "STAGE1_ROUNDS", 0)
+    outcome = cosma_fs.solve_fixed(instance, order, capacity, weights, time_limit=30, threads=2, incumbent=[])
+    assert expected.status == "optimal" and expected.objective > 0
+    assert outcome.status == "optimal"
+    assert outcome.objective == expected.objective

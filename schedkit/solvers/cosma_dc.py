@@ -268,7 +268,7 @@ def _improve_pass(instance, order, best, capacity, weights, window, offset, kind
         if remaining <= 0.2:
             break
         result = solve_fixed(instance, candidate, capacity, weights, time_limit=remaining, threads=threads, seed=seed,
-                             box_model=False)
+                             use_box_model=False)
         if result.objective is not None and result.objective <= best.objective:  # plateau moves allowed
             order, best = candidate, result
     return order, best
@@ -302,7 +302,7 @@ def _joint(instance, options, method: str, window: int) -> Result:
         searched, _ = search_order(instance, start_order, capacity, weights, seed=options.seed, block_share=block_share,
                                    deadline=time.perf_counter() + share * max(0.0, deadline - time.perf_counter()))
         outcome = solve_fixed(instance, searched, capacity, weights, time_limit=max(1.0, (deadline - time.perf_counter()) / 4),
-                              threads=options.threads, seed=options.seed, box_model=False)
+                              threads=options.threads, seed=options.seed, use_box_model=False)
         starts.append((outcome.objective, searched, outcome))
         if outcome.objective < start_outcome.objective:
             start_order, start_outcome = searched, outcome
@@ -317,7 +317,7 @@ def _joint(instance, options, method: str, window: int) -> Result:
         searched, _ = search_order(instance, order, capacity, weights, seed=options.seed + 1, block_share=block_share,
                                    deadline=deadline - reserve)
         outcome = solve_fixed(instance, searched, capacity, weights, time_limit=max(1.0, deadline - time.perf_counter()),
-                              threads=options.threads, seed=options.seed, box_model=False)
+                              threads=options.threads, seed=options.seed, use_box_model=False)
         if outcome.objective < best.objective:
             order, best = searched, outcome
             trace.append((time.perf_counter() - started, best.objective))

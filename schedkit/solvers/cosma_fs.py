@@ -94,12 +94,12 @@ def place_runs(data, keep, capacity, time_limit, threads, seed, log=False) -> li
 
 def solve_fixed(instance, order, capacity: int, weights: bool, *, time_limit: float | None = None,
                 threads: int = 1, seed: int = 0, keep_hint: dict | None = None, log: bool = False,
-                incumbent: list[dict] | None = None, box_model: bool = True) -> FixedOutcome:
+                incumbent: list[dict] | None = None, use_box_model: bool = True) -> FixedOutcome:
     """The minimum traffic for ``order`` at ``capacity`` (two stages, then the box model).
 
     ``incumbent``: episode rows for the same order (e.g. a baseline's), the starting solution when
     better than breaking every gap; by default the better of the two given-order baselines.
-    ``box_model=False`` skips the last stage (building it for a big graph can overrun a short limit):
+    ``use_box_model=False`` skips the last stage (building it for a big graph can overrun a short limit):
     the joint search evaluates many orders and keeps the best rows found without it."""
     started = time.perf_counter()
     deadline = None if time_limit is None else started + time_limit
@@ -147,7 +147,7 @@ def solve_fixed(instance, order, capacity: int, weights: bool, *, time_limit: fl
         if deadline is not None and time.perf_counter() >= deadline:
             break
     # the box model only with a few seconds left: CP-SAT's presolve of a big model can overrun a short limit
-    if box_model and best > bound and (deadline is None or deadline - time.perf_counter() >= BOX_MODEL_MIN_SECONDS):
+    if use_box_model and best > bound and (deadline is None or deadline - time.perf_counter() >= BOX_MODEL_MIN_SECONDS):
         model, keep, address = box_model(data, capacity)
         plan = keep_from_rows(data, best_rows)
         outcome = run_cpsat(model, time_limit=_remaining(deadline), threads=threads, seed=seed, log=log,
