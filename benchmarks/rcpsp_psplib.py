@@ -122,6 +122,14 @@ def append_row(path: str | None, row: dict, fields: list[str]):
         writer.writerow(row)
 
 
+def run_frame(csv_path: str | None, paths: list[Path], rows: list[dict]) -> pd.DataFrame:
+    """The rows of these paths: this run's alone without a CSV, else all in the CSV (earlier runs' too)."""
+    if not csv_path:
+        return pd.DataFrame(rows)
+    frame = pd.read_csv(csv_path)
+    return frame[frame["instance"].isin({p.stem for p in paths})]
+
+
 def subset_rows(paths: list[Path], args, options: SolveOptions) -> pd.DataFrame:
     """schedkit (and PyJobShop) on every path; with ``--csv`` each row is appended as soon as it is
     measured and rows already in the file are not run again."""
@@ -145,10 +153,7 @@ def subset_rows(paths: list[Path], args, options: SolveOptions) -> pd.DataFrame:
         if server:
             server.stdin.close()
             server.wait()
-    if not args.csv:
-        return pd.DataFrame(rows)
-    frame = pd.read_csv(args.csv)
-    return frame[frame["instance"].isin({p.stem for p in paths})]
+    return run_frame(args.csv, paths, rows)
 
 
 MIP_FIELDS = [*FIELDS, "cpsat_optimum", "agrees"]
@@ -180,10 +185,7 @@ def mip_rows(paths: list[Path], args) -> pd.DataFrame:
             and (mip["status"] != "optimal" or mip["makespan"] == optimum))
         rows.append(mip)
         append_row(args.csv, mip, MIP_FIELDS)
-    if not args.csv:
-        return pd.DataFrame(rows)
-    frame = pd.read_csv(args.csv)
-    return frame[frame["instance"].isin({p.stem for p in paths})]
+    return run_frame(args.csv, paths, rows)
 
 
 def compare(frame: pd.DataFrame) -> str:

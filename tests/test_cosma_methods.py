@@ -22,7 +22,9 @@ from schedkit.instances.cosma import CosmaInstance
 from schedkit.instances.generate_cosma import generate_cosma
 from schedkit.registry import check_result
 from schedkit.result import Result
+from schedkit.solvers import cosma_fs
 from schedkit.solvers.cosma_bound import crossing_bound
+from schedkit.solvers.cosma_common import prepare
 
 GRAPHS = Path(__file__).resolve().parents[1] / "instances" / "cosma" / "graphs"
 
@@ -304,9 +306,6 @@ def test_dc_honours_its_time_limit_and_never_loses_to_its_start():
 def test_fixed_schedule_box_model_stage_runs_and_reaches_the_two_stage_optimum(monkeypatch):
     # with no two-stage rounds, solve_fixed goes straight to its last stage, the box model (a regression:
     # a parameter named like the model builder shadowed it, so this stage raised "bool is not callable")
-    from schedkit.solvers import cosma_fs
-    from schedkit.solvers.cosma_common import prepare
-
     instance = schedkit.load(GRAPHS / "resnet8_tiny.json")
     options = SolveOptions(time_limit=30, threads=2, params={"budget": "M_R", "weights": True})
     expected = schedkit.solve(instance, "cosma/fs", options)
