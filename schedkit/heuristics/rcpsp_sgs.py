@@ -91,6 +91,24 @@ def _fits(available, demands, task, t, duration):
 
 
 @numba.njit(cache=True)
+def _last_misfit(available, demands, task, s, duration):
+    """The last time unit in [s, s + duration) where ``task`` does not fit, or -1."""
+    for tau in range(s + duration - 1, s - 1, -1):
+        for r in range(demands.shape[1]):
+            if demands[task, r] > available[r, tau]:
+                return tau
+    return -1
+
+
+@numba.njit(cache=True)
+def _reserve(available, demands, task, t, duration):
+    """Take ``task``'s demands out of the free capacity over [t, t + duration)."""
+    for tau in range(t, t + duration):
+        for r in range(demands.shape[1]):
+            available[r, tau] -= demands[task, r]
+
+
+@numba.njit(cache=True)
 def _partner_clash(start, durations, partner_ptr, partner_idx, task, t, duration):
     """A scheduled disjunctive partner overlapping [t, t + duration), or -1."""
     if duration == 0:
@@ -130,9 +148,7 @@ def serial_forward(order, durations, demands, release, deadline, pred_ptr, pred_
                 break
             t = blocked + 1
         start[task] = t
-        for tau in range(t, t + duration):
-            for r in range(demands.shape[1]):
-                available[r, tau] -= demands[task, r]
+        _reserve(available, demands, task, t, duration)
     return start
 
 
@@ -159,22 +175,12 @@ def serial_backward(order, makespan, durations, demands, release, deadline, pred
             if other >= 0:
                 s = start[other] - duration
                 continue
-            # the last time unit of [s, s + duration) where the task does not fit
-            blocked = -1
-            for tau in range(s + duration - 1, s - 1, -1):
-                for r in range(demands.shape[1]):
-                    if demands[task, r] > available[r, tau]:
-                        blocked = tau
-                        break
-                if blocked >= 0:
-                    break
+            blocked = _last_misfit(available, demands, task, s, duration)
             if blocked < 0:
                 break
             s = blocked - duration
         start[task] = s
-        for tau in range(s, s + duration):
-            for r in range(demands.shape[1]):
-                available[r, tau] -= demands[task, r]
+        _reserve(available, demands, task, s, duration)
     return start
 
 
@@ -213,9 +219,7 @@ def parallel_sgs(priority, durations, demands, release, deadline, pred_ptr, pred
                 start[task] = t
                 placed += 1
                 progress = True
-                for tau in range(t, t + duration):
-                    for r in range(demands.shape[1]):
-                        available[r, tau] -= demands[task, r]
+                _reserve(available, demands, task, t, duration)
                 for k in range(succ_ptr[task], succ_ptr[task + 1]):
                     s = succ_idx[k]
                     waiting[s] -= 1
