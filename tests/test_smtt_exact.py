@@ -100,6 +100,40 @@ def test_each_position_rule_keeps_an_optimum(rules, case):
     assert best == brute(Pl, Dl, range(n), t)
 
 
+def _kept_first_positions(P, D, RK, t):
+    """DC rule 4 written out from the notes (4.4): T_E(q) of every q by direct evaluation."""
+    n = len(P)
+    E = [0] + [i for i in range(1, n) if RK[i] < RK[0]]
+    tard = []
+    for q in range(len(E)):
+        order = E[1:q + 1] + [0] + E[q + 1:]
+        tard.append(_edd_tardiness(P, D, order, t))
+    return [q for q in range(len(E)) if (q == 0 or tard[q] < min(tard[:q])) and (q == len(E) - 1 or tard[q] <= tard[q + 1])]
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=tie_heavy(max_jobs=8))
+def test_first_job_leads_keeps_an_optimum(case):
+    """When DC rule 4 keeps q = 0 alone, j1 (the EDD-first job) first, then Lawler's kept positions for k
+    over L_r without j1 from t + p_j1, still reaches the brute-force optimum (t > 0, many ties)."""
+    p, d, t = case
+    n = len(p)
+    P, D, RK = _edd_layout(p, d, t)
+    members = np.arange(n, dtype=np.int64)
+    leads = smtt_memo.first_job_leads(P, D, RK, members, 0, n, t)
+    assert leads == (_kept_first_positions(list(P), list(D), list(RK), t) == [0])
+    C, T, pm, cand = (np.zeros(n, dtype=np.int64) for _ in range(4))
+    kk, lead, tard, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
+    if not leads or kk == 0:
+        return
+    count = smtt_memo.kept_positions(P, D, RK, members, 0, n, kk, lead, tard, C, T, pm, cand)
+    Pl, Dl = list(P), list(D)
+    t1 = t + Pl[0]
+    best = min(max(0, t1 - Dl[0]) + brute(Pl, Dl, [i for i in range(1, r + 1) if i != kk], t1)
+               + max(0, C[r] - Dl[kk]) + brute(Pl, Dl, range(r + 1, n), int(C[r])) for r in cand[:count])
+    assert best == brute(Pl, Dl, range(n), t)
+
+
 def _edd_tardiness(p, d, jobs, t):
     clock, total = t, 0
     for j in jobs:

@@ -15,9 +15,14 @@ Shang, T'kindt & Della Croce (2021), as read in the shared notes ``papers/smtt.m
   tardiness off its own arrays (B_r: the EDD tail tardiness st[r+1], at the parent's own completion
   times; L_r: T(r) − T_k(C(r)) − st[r+1]), and the rebuild re-derives it. A quarter of the nodes;
 * the memo is one int64 array, key and entry (value, decision) side by side in one cache line;
-* only the single decomposition is used. Then every subproblem is "the jobs at EDD positions
-  [first, last] whose rank in the (p, d, id) order is at most `top`", and (first, last, top, t)
-  with `top` the largest rank present is an exact 63-bit memo key: no hashing of sets, no false hits.
+* the second decomposition (notes 4.4) is used in its special case only: when its position rule for
+  the EDD-first job j1 (DC rule 4 on E = j1 and the jobs shorter than it) keeps q = 0 alone, j1 goes
+  first and every L_r is replaced by L_r ∖ j1 from t + p_j1 (:func:`first_job_leads`; with E = {j1}
+  it is Emmons' rule). About half the nodes of the hard classes go (n = 1000, TF 0.6 / RDD 0.2 #1:
+  32.7 M → 18.0 M expansions; n = 500 #2: 3.89 M → 2.09 M);
+* every subproblem is then "the jobs at EDD positions [first, last] whose rank in the (p, d, id)
+  order is at most `top`" (L_r ∖ j1 starts one member later), and (first, last, top, t) with `top`
+  the largest rank present is an exact 63-bit memo key: no hashing of sets, no false hits.
 
 The search is one loop over an explicit stack (a self-recursive @njit function cannot be cached),
 so the kernels compile once and load from numba's cache in later processes. A call stops after
@@ -32,10 +37,11 @@ a start-time-interval memo: F(S, t+1) − F(S, t) equals the Moore–Hodgson min
 (the condition under which one optimal order stays optimal over an interval) in only 24 % of the
 consecutive (S, t), (S, t+1) pairs the memo holds; dropping a child's trailing EDD jobs that are on
 time at its end (d ≥ t + p(S), so F(S, t) = F(S ∖ j, t)) before the memo probe, so that such an L_r
-meets a sibling's shorter L_r' in the memo (0.5 % fewer expansions: 4.02 M → 4.00 M). The double
-decomposition (notes 4.4) is not implemented: it splits L_r at the EDD-first job too, and its middle
-set M is no "EDD interval ∩ rank ≤ top", so it needs hashed set keys; a plain-Python prototype of it
-expanded 15–25 % fewer nodes at n = 100 (TF 0.6, RDD 0.2 and 0.4) than the single decomposition.
+meets a sibling's shorter L_r' in the memo (0.5 % fewer expansions: 4.02 M → 4.00 M). The full double
+decomposition (a pair (r, q) for every kept q, with hashed 128-bit set keys because its middle set
+L_r ∖ ({j1} ∪ A_q) is no interval set) was built and measured: fewer nodes than the single one
+(n = 500 #2: 3.13 M; n = 1000 #1: 25.2 M) but more than the q = 0 case alone (2.09 M), each node
+dearer (hashes, 32-byte slots), and slower overall; Emmons' rule alone (E = {j1}) saves 1 %.
 """
 
 from __future__ import annotations
@@ -46,7 +52,8 @@ from numba import njit
 KEY_BITS = 11  # positions and ranks below 2048; start times below 2**30
 MAX_JOBS = (1 << KEY_BITS) - 1
 MAX_TIME = (1 << 30) - 1
-DEC_BITS = 12  # an entry is value << DEC_BITS | (decision + 2): values stay below 2**41 (n Σp)
+DEC_BITS = 13  # an entry is value << DEC_BITS | lead << 12 | (decision + 2): values stay below 2**41 (n Σp)
+LEAD_BIT = 1 << 12  # the node's EDD-first job j1 goes first (see first_job_leads)
 INIT, NEED_L, NEED_B = 0, 1, 2
 DONE, BUDGET, FULL = 0, 1, 2  # outcomes of a call of branch_and_memorize
 EDD, SPT = -1, -2  # decisions of the closed-form nodes
@@ -112,7 +119,12 @@ def entry_value(entry):
 
 @njit(cache=True)
 def entry_decision(entry):
-    return (entry & ((1 << DEC_BITS) - 1)) - 2
+    return (entry & (LEAD_BIT - 1)) - 2
+
+
+@njit(cache=True)
+def entry_leads(entry):
+    return (entry & LEAD_BIT) != 0
 
 
 @njit(cache=True)
@@ -148,6 +160,37 @@ def edd_pass(P, D, RK, m, off, n, t, C):
         if RK[j] > top:
             lead, top, kk = top, RK[j], i
     return kk, lead, tard, all_tardy
+
+
+@njit(cache=True)
+def first_job_leads(P, D, RK, m, off, n, t):
+    """Whether the second decomposition's position rule for the EDD-first job j1 keeps q = 0 alone, so
+    that some optimal order starts with j1 and keeps Lawler's structure for the longest job (notes 4.4).
+
+    E = (j1, then the jobs shorter than j1 in EDD order: rank below j1's); T_E(q) is the tardiness from t
+    of (e_1..e_q, j1, e_q+1..) (E's jobs only); q is kept iff [q = 0 or T_E(q) < min_{i<q} T_E(i)] and
+    [q = |E|−1 or T_E(q) ≤ T_E(q+1)] (DC rule 4). With E = {j1} this is Emmons' rule. One pass, values
+    relative to T_E(0), stopping as soon as the answer is known."""
+    j1 = m[off]
+    p1, d1, top = P[j1], D[j1], RK[j1]
+    current, running_min = 0, np.int64(1) << 62  # T_E(q) − T_E(0); min over i < q
+    s = t  # start of j1 while it sits after e_q
+    q = 0
+    for i in range(1, n):
+        j = m[off + i]
+        if RK[j] >= top:
+            continue
+        pj, dj = P[j], D[j]  # e_{q+1}
+        following = (current - max(0, s + p1 - d1) - max(0, s + p1 + pj - dj)
+                     + max(0, s + pj - dj) + max(0, s + pj + p1 - d1))
+        keep = (q == 0 or current < running_min) and current <= following
+        if keep != (q == 0):
+            return False  # q = 0 dropped, or some q ≥ 1 kept
+        running_min = min(running_min, current)
+        current = following
+        s += pj
+        q += 1
+    return q == 0 or not current < running_min  # the last q is kept by the left test alone
 
 
 @njit(cache=True)
@@ -226,6 +269,7 @@ def branch_and_memorize(P, D, RK, table, used, root, t0, node_budget):
     f_phase = np.zeros(depth, dtype=np.int64)
     f_best = np.zeros(depth, dtype=np.int64)
     f_dec = np.zeros(depth, dtype=np.int64)
+    f_lead = np.zeros(depth, dtype=np.int64)  # 1: j1 goes first, every L_r is solved without it from t + p_j1
     f_partial = np.zeros(depth, dtype=np.int64)
     f_slot = np.zeros(depth, dtype=np.int64)  # the empty slot the parent's probe found for this node
     f_wait = np.zeros(depth, dtype=np.int64)  # 1 while a child pushed by this node is being solved
@@ -255,12 +299,17 @@ def branch_and_memorize(P, D, RK, table, used, root, t0, node_budget):
                 return FULL, -1, used, expansions  # at most sp + 1 nodes finish before the next expansion
             expansions += 1
             kk, lead, tard, all_tardy = edd_pass(P, D, RK, arena, m_off, n, t, arena[c_off:c_off + n])
-            f_kk[f], f_ci[f], f_phase[f], f_best[f], f_dec[f] = kk, 0, NEED_L, big, -1
+            f_kk[f], f_ci[f], f_phase[f], f_best[f], f_dec[f], f_lead[f] = kk, 0, NEED_L, big, -1, 0
             if all_tardy:
                 f_nc[f], f_best[f], f_dec[f] = 0, spt_value(P, D, RK, arena, m_off, n, t, arena[t_off:t_off + n]), SPT
             elif tard == 0:  # EDD from t has no tardy job
                 f_nc[f], f_best[f], f_dec[f] = 0, 0, EDD
             else:
+                if kk > 0 and first_job_leads(P, D, RK, arena, m_off, n, t):
+                    f_lead[f] = 1
+                    lead = -1  # the L_r keys are then of L_r without j1: their largest rank excludes it
+                    for i in range(1, kk):
+                        lead = max(lead, RK[arena[m_off + i]])
                 f_nc[f] = kept_positions(P, D, RK, arena, m_off, n, kk, lead, tard, arena[c_off:c_off + n],
                                          arena[t_off:t_off + n], arena[pm_off:pm_off + n], arena[cand_off:cand_off + n])
                 suffix_maxima(RK, D, arena, m_off, n, arena[cand_off], arena[c_off:c_off + n],
@@ -272,41 +321,49 @@ def branch_and_memorize(P, D, RK, table, used, root, t0, node_budget):
             r = arena[cand_off + f_ci[f]]
             child_off = off + width * n
             if f_phase[f] == NEED_L:
-                count = r  # EDD indices 0..r without k
+                # L_r = EDD indices 0..r without k, from t; when j1 leads, L_r without j1 (indices 1..r) from t1
+                skip = f_lead[f]
+                t1 = t + P[arena[m_off]] if skip else t
+                count = r - skip
+                # EDD tardiness of that set: T(r) counts L_r in EDD order (j1 first), then k at C(r), then
+                # the EDD tail at its own times
+                edd_tard = (arena[t_off + r] - max(0, arena[c_off + r] - D[k])
+                            - (arena[st_off + r + 1] if r + 1 < n else 0))
+                if skip:
+                    edd_tard -= max(0, t1 - D[arena[m_off]])
                 if count <= 2:
                     # copy the (at most two) members to scratch and evaluate directly
                     c = 0
-                    for i in range(r + 1):
+                    for i in range(skip, r + 1):
                         if i != kk:
                             arena[child_off + c] = arena[m_off + i]
                             c += 1
-                    value, _ = small_value(P, D, arena, child_off, count, t)
-                elif (arena[t_off + r] - max(0, arena[c_off + r] - D[k])
-                      - (arena[st_off + r + 1] if r + 1 < n else 0)) == 0:
-                    # L_r in EDD order from t has no tardy job (T(r) counts L_r, then k at C(r), then the
-                    # EDD tail at its own times): value 0, not stored, the rebuild sees it
-                    value = 0
+                    value, _ = small_value(P, D, arena, child_off, count, t1)
+                elif edd_tard == 0:
+                    value = 0  # no tardy job in EDD order: not stored, the rebuild sees it
                 elif f_wait[f] == 1:
                     value, f_wait[f] = returned, 0
                 else:
-                    first = arena[m_off + (1 if kk == 0 else 0)]
+                    first = arena[m_off + (skip + 1 if kk == skip else skip)]
                     last = arena[m_off + (r - 1 if r == kk else r)]
-                    key = pack_key(first, last, arena[pm_off + r], t)
+                    key = pack_key(first, last, arena[pm_off + r], t1)
                     slot = probe(table, key)
                     if table[2 * slot] != key:
                         c = 0
-                        for i in range(r + 1):
+                        for i in range(skip, r + 1):
                             if i != kk:
                                 arena[child_off + c] = arena[m_off + i]
                                 c += 1
                         g = sp
-                        f_off[g], f_n[g], f_t[g], f_key[g], f_phase[g] = child_off, count, t, key, INIT
+                        f_off[g], f_n[g], f_t[g], f_key[g], f_phase[g] = child_off, count, t1, key, INIT
                         f_slot[g], f_wait[g], f_wait[f] = slot, 0, 1
                         sp += 1
                         pushed = True
                         break
                     value = entry_value(table[2 * slot + 1])
                 f_partial[f] = value + max(0, arena[c_off + r] - D[k])
+                if skip:
+                    f_partial[f] += max(0, t1 - D[arena[m_off]])
                 f_phase[f] = NEED_B
             # NEED_B: the jobs after EDD index r, from C(r)
             count = n - 1 - r
@@ -344,7 +401,7 @@ def branch_and_memorize(P, D, RK, table, used, root, t0, node_budget):
             slot = probe(table, f_key[f])
         if table[2 * slot] != f_key[f]:
             used += 1
-        table[2 * slot], table[2 * slot + 1] = f_key[f], (f_best[f] << DEC_BITS) | (f_dec[f] + 2)
+        table[2 * slot], table[2 * slot + 1] = f_key[f], (f_best[f] << DEC_BITS) | (f_lead[f] * LEAD_BIT) | (f_dec[f] + 2)
         returned = f_best[f]
         sp -= 1
     slot = probe(table, root_key)
@@ -391,10 +448,10 @@ def rebuild(P, D, RK, table, root, t0):
             if RK[pool[off + i]] > top:
                 top, kk = RK[pool[off + i]], i
         # a child with no tardy job in EDD order is not stored by the search
-        after = EDD
+        after, leads = EDD, False
         if tard > 0:
             slot = probe(table, pack_key(pool[off], pool[off + n - 1], top, t))
-            after = entry_decision(table[2 * slot + 1])
+            after, leads = entry_decision(table[2 * slot + 1]), entry_leads(table[2 * slot + 1])
         if after == EDD:
             for i in range(n):
                 out[written + i] = pool[off + i]
@@ -412,8 +469,9 @@ def rebuild(P, D, RK, table, root, t0):
                 break
         # children lists are written past the pool top; LIFO order keeps them alive long enough
         l_off = pool_top
+        skip = 1 if leads else 0  # j1 first, then L_r without it from t + p_j1
         c = 0
-        for i in range(r + 1):
+        for i in range(skip, r + 1):
             if i != kk:
                 pool[l_off + c] = pool[off + i]
                 c += 1
@@ -425,6 +483,9 @@ def rebuild(P, D, RK, table, root, t0):
         sp += 1
         s_kind[sp], s_off[sp], s_n[sp], s_t[sp] = 1, pool[off + kk], 1, 0
         sp += 1
-        s_kind[sp], s_off[sp], s_n[sp], s_t[sp] = 0, l_off, c, t
+        s_kind[sp], s_off[sp], s_n[sp], s_t[sp] = 0, l_off, c, t + skip * P[pool[off]]
         sp += 1
+        if leads:
+            s_kind[sp], s_off[sp], s_n[sp], s_t[sp] = 1, pool[off], 1, 0
+            sp += 1
     return out
