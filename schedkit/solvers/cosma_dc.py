@@ -2,8 +2,8 @@
 
 ``cosma/dc`` is a divide-and-conquer reconstruction (research notes §3; the paper's §IV rules were
 not retrievable): start from the better (by exact fixed-schedule traffic) of the given and the
-minimum-peak order, improved for a share of the time (``search_share``, 0.3) by single-operator
-moves guided by a byte-count replay (``heuristics.cosma_order_search``); cut it into segments of at
+minimum-peak order, improved for a share of the time (``search_share``, 0.5) by single-operator
+and chain moves guided by a byte-count replay (``heuristics.cosma_order_search``); cut it into segments of at
 most ``window`` operators where few bytes cross; re-order the operators of each segment whose live
 bytes exceed the capacity with CP-SAT (positions, precedences, the tensors crossing the segment's
 boundaries as fixed load), minimizing the bytes above capacity summed over the segment's steps;
@@ -37,6 +37,7 @@ from schedkit.solvers.cosma_peak import min_peak_order
 from schedkit.solvers.cpsat import run_cpsat
 
 DC_WINDOW = 40
+START_FS_SHARE = 0.05  # of the time limit, at most, for the exact traffic of each start order (big graphs take all they get)
 FREE_MAX_OPS = 120  # the re-ordering model has operators × steps reified booleans
 MAX_WINDOW = 160  # beyond it building the segment model alone takes seconds (outside CP-SAT's time limit)
 
@@ -267,8 +268,10 @@ def _improve_pass(instance, order, best, capacity, weights, window, offset, kind
         remaining = deadline - time.perf_counter()
         if remaining <= 0.2:
             break
-        result = solve_fixed(instance, candidate, capacity, weights, time_limit=remaining, threads=threads, seed=seed,
-                             use_box_model=False)
+        # capped: on a big graph the exact solve takes all the time it is given, and one candidate
+        # would end the pass
+        result = solve_fixed(instance, candidate, capacity, weights, time_limit=min(remaining, 3 * segment_limit),
+                             threads=threads, seed=seed, use_box_model=False)
         if result.objective is not None and result.objective <= best.objective:  # plateau moves allowed
             order, best = candidate, result
     return order, best
@@ -288,13 +291,13 @@ def _joint(instance, options, method: str, window: int) -> Result:
                                 seed=options.seed).order
     starts = []
     for order in (given, peak_order):
-        outcome = solve_fixed(instance, order, capacity, weights, time_limit=max(1.0, (deadline - time.perf_counter()) / 4),
-                              threads=options.threads, seed=options.seed)
+        limit = max(1.0, min(START_FS_SHARE * time_limit, (deadline - time.perf_counter()) / 4))
+        outcome = solve_fixed(instance, order, capacity, weights, time_limit=limit, threads=options.threads, seed=options.seed)
         starts.append((outcome.objective, order, outcome))
         if outcome.objective <= bound:
             break
     _, start_order, start_outcome = min(starts, key=lambda s: s[0])
-    share = float(options.params.get("search_share", 0.3))
+    share = float(options.params.get("search_share", 0.5))
     block_share = float(options.params.get("block_share", 0.5))  # chain moves among the search's moves
     if share > 0 and start_outcome.objective > bound:
         # a share of the time for single-operator moves guided by the byte-count replay (fast, so
