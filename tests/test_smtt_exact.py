@@ -86,7 +86,7 @@ def test_each_position_rule_keeps_an_optimum(rules, case):
     P, D, RK = _edd_layout(p, d, t)
     members = np.arange(n, dtype=np.int64)
     C, T, pm, cand = (np.zeros(n, dtype=np.int64) for _ in range(4))
-    kk, lead, tard, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
+    kk, lead, tard, _, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
     assert kk == int(np.argmax(RK))
     count = smtt_memo.kept_positions(P, D, RK, members, 0, n, kk, lead, tard, C, T, pm, cand, rules)
     assert count >= 1
@@ -114,16 +114,16 @@ def _kept_first_positions(P, D, RK, t):
 @settings(max_examples=300, deadline=None)
 @given(case=tie_heavy(max_jobs=8))
 def test_first_job_leads_keeps_an_optimum(case):
-    """When DC rule 4 keeps q = 0 alone, j1 (the EDD-first job) first, then Lawler's kept positions for k
-    over L_r without j1 from t + p_j1, still reaches the brute-force optimum (t > 0, many ties)."""
+    """edd_pass's ``leads`` equals DC rule 4 written out keeping q = 0 alone; when it holds, j1 (the EDD-first
+    job) first, then Lawler's kept positions for k over L_r without j1 from t + p_j1, still reaches the
+    brute-force optimum (t > 0, many ties)."""
     p, d, t = case
     n = len(p)
     P, D, RK = _edd_layout(p, d, t)
     members = np.arange(n, dtype=np.int64)
-    leads = smtt_memo.first_job_leads(P, D, RK, members, 0, n, t)
-    assert leads == (_kept_first_positions(list(P), list(D), list(RK), t) == [0])
     C, T, pm, cand = (np.zeros(n, dtype=np.int64) for _ in range(4))
-    kk, lead, tard, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
+    kk, lead, tard, _, leads = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
+    assert leads == (_kept_first_positions(list(P), list(D), list(RK), t) == [0])
     if not leads or kk == 0:
         return
     count = smtt_memo.kept_positions(P, D, RK, members, 0, n, kk, lead, tard, C, T, pm, cand)
@@ -152,7 +152,7 @@ def test_children_edd_tardiness_from_the_parent(case):
     P, D, RK = _edd_layout(p, d, t)
     members = np.arange(n, dtype=np.int64)
     C, T, cand, pm, sm, tail = (np.zeros(n, dtype=np.int64) for _ in range(6))
-    kk, lead, tard, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
+    kk, lead, tard, _, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
     assert tard == _edd_tardiness(P, D, range(n), t)
     assert lead == max([int(RK[i]) for i in range(kk)], default=-1)
     smtt_memo.kept_positions(P, D, RK, members, 0, n, kk, lead, tard, C, T, pm, cand, 0)  # every r ≥ kk

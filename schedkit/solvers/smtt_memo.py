@@ -17,7 +17,7 @@ Shang, T'kindt & Della Croce (2021), as read in the shared notes ``papers/smtt.m
 * the memo is one int64 array, key and entry (value, decision) side by side in one cache line;
 * the second decomposition (notes 4.4) is used in its special case only: when its position rule for
   the EDD-first job j1 (DC rule 4 on E = j1 and the jobs shorter than it) keeps q = 0 alone, j1 goes
-  first and every L_r is replaced by L_r ∖ j1 from t + p_j1 (:func:`first_job_leads`; with E = {j1}
+  first and every L_r is replaced by L_r ∖ j1 from t + p_j1 (``leads`` of :func:`edd_pass`; with E = {j1}
   it is Emmons' rule). About half the nodes of the hard classes go (n = 1000, TF 0.6 / RDD 0.2 #1:
   32.7 M → 18.0 M expansions; n = 500 #2: 3.89 M → 2.09 M);
 * every subproblem is then "the jobs at EDD positions [first, last] whose rank in the (p, d, id)
@@ -53,7 +53,7 @@ KEY_BITS = 11  # positions and ranks below 2048; start times below 2**30
 MAX_JOBS = (1 << KEY_BITS) - 1
 MAX_TIME = (1 << 30) - 1
 DEC_BITS = 13  # an entry is value << DEC_BITS | lead << 12 | (decision + 2): values stay below 2**41 (n Σp)
-LEAD_BIT = 1 << 12  # the node's EDD-first job j1 goes first (see first_job_leads)
+LEAD_BIT = 1 << 12  # the node's EDD-first job j1 goes first (``leads`` of edd_pass)
 INIT, NEED_L, NEED_B = 0, 1, 2
 DONE, BUDGET, FULL = 0, 1, 2  # outcomes of a call of branch_and_memorize
 EDD, SPT = -1, -2  # decisions of the closed-form nodes
@@ -144,53 +144,46 @@ def small_value(P, D, members, start, count, t):
 @njit(cache=True)
 def edd_pass(P, D, RK, m, off, n, t, C):
     """One pass over the members ``m[off:off+n]`` in EDD order from t: fills C (EDD completion times)
-    and returns (kk, lead, tardiness, all_tardy): kk the index of the longest job k (largest rank),
-    lead the largest rank before kk (−1 if none), the EDD total tardiness, and whether every job is
-    tardy in every order (t + p_j ≥ d_j for all j)."""
+    and returns (kk, lead, tardiness, all_tardy, leads): kk the index of the longest job k (largest rank),
+    lead the largest rank before kk (−1 if none), the EDD total tardiness, whether every job is
+    tardy in every order (t + p_j ≥ d_j for all j), and whether the EDD-first job j1 goes first.
+
+    ``leads``: the second decomposition's position rule for j1 keeps q = 0 alone, so that some optimal
+    order starts with j1 and keeps Lawler's structure for the longest job (notes 4.4). E = (j1, then the
+    jobs shorter than j1 in EDD order: rank below j1's); T_E(q) is the tardiness from t of
+    (e_1..e_q, j1, e_q+1..) (E's jobs only); q is kept iff [q = 0 or T_E(q) < min_{i<q} T_E(i)] and
+    [q = |E|−1 or T_E(q) ≤ T_E(q+1)] (DC rule 4). With E = {j1} this is Emmons' rule. Values are kept
+    relative to T_E(0); the rule is no longer evaluated once its answer is known."""
     kk, top, lead = 0, -1, -1
     clock, tard = t, 0
     all_tardy = True
-    for i in range(n):
-        j = m[off + i]
-        clock += P[j]
-        C[i] = clock
-        tard += max(0, clock - D[j])
-        if t + P[j] < D[j]:
-            all_tardy = False
-        if RK[j] > top:
-            lead, top, kk = top, RK[j], i
-    return kk, lead, tard, all_tardy
-
-
-@njit(cache=True)
-def first_job_leads(P, D, RK, m, off, n, t):
-    """Whether the second decomposition's position rule for the EDD-first job j1 keeps q = 0 alone, so
-    that some optimal order starts with j1 and keeps Lawler's structure for the longest job (notes 4.4).
-
-    E = (j1, then the jobs shorter than j1 in EDD order: rank below j1's); T_E(q) is the tardiness from t
-    of (e_1..e_q, j1, e_q+1..) (E's jobs only); q is kept iff [q = 0 or T_E(q) < min_{i<q} T_E(i)] and
-    [q = |E|−1 or T_E(q) ≤ T_E(q+1)] (DC rule 4). With E = {j1} this is Emmons' rule. One pass, values
-    relative to T_E(0), stopping as soon as the answer is known."""
     j1 = m[off]
-    p1, d1, top = P[j1], D[j1], RK[j1]
+    p1, d1, first = P[j1], D[j1], RK[j1]
+    undecided = True
     current, running_min = 0, np.int64(1) << 62  # T_E(q) − T_E(0); min over i < q
     s = t  # start of j1 while it sits after e_q
     q = 0
-    for i in range(1, n):
+    for i in range(n):
         j = m[off + i]
-        if RK[j] >= top:
-            continue
-        pj, dj = P[j], D[j]  # e_{q+1}
-        following = (current - max(0, s + p1 - d1) - max(0, s + p1 + pj - dj)
-                     + max(0, s + pj - dj) + max(0, s + pj + p1 - d1))
-        keep = (q == 0 or current < running_min) and current <= following
-        if keep != (q == 0):
-            return False  # q = 0 dropped, or some q ≥ 1 kept
-        running_min = min(running_min, current)
-        current = following
-        s += pj
-        q += 1
-    return q == 0 or not current < running_min  # the last q is kept by the left test alone
+        pj, dj, rank = P[j], D[j], RK[j]
+        clock += pj
+        C[i] = clock
+        tard += max(0, clock - dj)
+        if t + pj < dj:
+            all_tardy = False
+        if rank > top:
+            lead, top, kk = top, rank, i
+        if undecided and rank < first:  # e_{q+1}
+            following = (current - max(0, s + p1 - d1) - max(0, s + p1 + pj - dj)
+                         + max(0, s + pj - dj) + max(0, s + pj + p1 - d1))
+            if ((q == 0 or current < running_min) and current <= following) != (q == 0):
+                undecided = False  # q = 0 dropped, or some q ≥ 1 kept
+            running_min = min(running_min, current)
+            current = following
+            s += pj
+            q += 1
+    leads = undecided and (q == 0 or not current < running_min)  # the last q is kept by the left test alone
+    return kk, lead, tard, all_tardy, leads
 
 
 @njit(cache=True)
@@ -298,14 +291,14 @@ def branch_and_memorize(P, D, RK, table, used, root, t0, node_budget):
             if 4 * (used + sp + 1) > 3 * (table.shape[0] >> 1):
                 return FULL, -1, used, expansions  # at most sp + 1 nodes finish before the next expansion
             expansions += 1
-            kk, lead, tard, all_tardy = edd_pass(P, D, RK, arena, m_off, n, t, arena[c_off:c_off + n])
+            kk, lead, tard, all_tardy, leads = edd_pass(P, D, RK, arena, m_off, n, t, arena[c_off:c_off + n])
             f_kk[f], f_ci[f], f_phase[f], f_best[f], f_dec[f], f_lead[f] = kk, 0, NEED_L, big, -1, 0
             if all_tardy:
                 f_nc[f], f_best[f], f_dec[f] = 0, spt_value(P, D, RK, arena, m_off, n, t, arena[t_off:t_off + n]), SPT
             elif tard == 0:  # EDD from t has no tardy job
                 f_nc[f], f_best[f], f_dec[f] = 0, 0, EDD
             else:
-                if kk > 0 and first_job_leads(P, D, RK, arena, m_off, n, t):
+                if kk > 0 and leads:
                     f_lead[f] = 1
                     lead = -1  # the L_r keys are then of L_r without j1: their largest rank excludes it
                     for i in range(1, kk):
