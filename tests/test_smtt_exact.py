@@ -106,7 +106,7 @@ def _kept_first_positions(P, D, RK, t):
     E = [0] + [i for i in range(1, n) if RK[i] < RK[0]]
     tard = []
     for q in range(len(E)):
-        order = E[1:q + 1] + [0] + E[q + 1:]
+        order = [*E[1:q + 1], 0, *E[q + 1:]]
         tard.append(_edd_tardiness(P, D, order, t))
     return [q for q in range(len(E)) if (q == 0 or tard[q] < min(tard[:q])) and (q == len(E) - 1 or tard[q] <= tard[q + 1])]
 
