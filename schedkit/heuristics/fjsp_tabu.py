@@ -293,13 +293,16 @@ class _Graph:
                 self.mfirst[m] = i
             self.mlast[m] = i
 
-    def schedule(self) -> list[dict]:
-        """Semi-active schedule rows (every operation at its head)."""
-        order = topological_order(self.job_pred, self.job_succ, self.mpred, self.msucc)
+    def schedule(self, arrays=None) -> list[dict]:
+        """Semi-active schedule rows (every operation at its head), of the graph or of ``arrays`` = (mpred, msucc,
+        mfirst, mlast, machine, duration) of the same instance (the best graph a search keeps)."""
+        mpred, msucc, _, _, machine, duration = arrays or (self.mpred, self.msucc, self.mfirst, self.mlast,
+                                                           self.machine, self.duration)
+        order = topological_order(self.job_pred, self.job_succ, mpred, msucc)
         head, tail = np.zeros(len(self.keys), np.int64), np.zeros(len(self.keys), np.int64)
-        heads_tails(order, _NONE, self.job_pred, self.job_succ, self.mpred, self.msucc, self.duration, head, tail)
-        return [{"job": j, "op": o, "machine": int(self.machine[i]), "start": int(head[i]),
-                 "end": int(head[i] + self.duration[i])} for i, (j, o) in enumerate(self.keys)]
+        heads_tails(order, _NONE, self.job_pred, self.job_succ, mpred, msucc, duration, head, tail)
+        return [{"job": j, "op": o, "machine": int(machine[i]), "start": int(head[i]),
+                 "end": int(head[i] + duration[i])} for i, (j, o) in enumerate(self.keys)]
 
 
 def perturb(instance, rows: list[dict], share: float, rng: random.Random) -> list[dict]:
@@ -318,16 +321,35 @@ def perturb(instance, rows: list[dict], share: float, rng: random.Random) -> lis
     return rows
 
 
+class SharedBest:
+    """The best schedule of searches that run side by side (thread-safe): each offers its new bests and
+    picks up a better one from the others (the tabu search when it restarts, an LNS step when it starts)."""
+
+    def __init__(self, rows: list[dict]):
+        self.rows, self.value = rows, makespan(rows)
+        self.lock = threading.Lock()
+
+    def offer(self, rows: list[dict]) -> bool:
+        """Keep ``rows`` if not worse than the best; True if kept."""
+        value = makespan(rows)
+        with self.lock:
+            if value <= self.value:
+                self.rows, self.value = rows, value
+                return True
+            return False
+
+
 def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, stall: int | None = None,
                 lower_bound: int = 0, restarts: int | None = None, chunk: int | None = None,
                 trace: list | None = None, clock_origin: float | None = None, kick: float = 0.1,
-                stop: threading.Event | None = None) -> list[dict]:
+                stop: threading.Event | None = None, shared: SharedBest | None = None) -> list[dict]:
     """Improve a feasible schedule by tabu search for ``time_limit`` seconds, until ``lower_bound``, or
     after ``restarts`` restarts from the best (each after ``stall`` moves) found nothing better;
     each restart perturbs the best schedule (``perturb`` with share ``kick``; 0: restart from the best
     itself). Returns the best schedule found (never worse than the semi-active form of ``rows``). ``trace``,
     when given, gets (seconds since ``clock_origin``, makespan) at each new best, checked every ``chunk`` moves.
-    ``stop``, when given, ends the search once set, and is set when the search reaches ``lower_bound``."""
+    ``stop``, when given, ends the search once set, and is set when the search reaches ``lower_bound``.
+    ``shared``, when given, gets each new best, and a restart starts from its schedule when that is better."""
     started = time.perf_counter()
     graph = _Graph(instance, rows)
     n = len(graph.keys)
@@ -351,6 +373,16 @@ def tabu_search(instance, rows: list[dict], time_limit: float, seed: int = 0, st
                                graph.eligible_start, graph.eligible_machine, graph.eligible_time, tabu, state, *best)
         if trace is not None and state[1] < before:
             trace.append((time.perf_counter() - (clock_origin or started), int(state[1])))
+        if shared is not None and state[1] < before:
+            shared.offer(graph.schedule(best))
+        if shared is not None and state[4] and shared.value < state[1]:
+            # another search found better: restart from its schedule, unkicked (graph and best arrays both take it)
+            graph.load(shared.rows)
+            for target, source in zip(best, (graph.mpred, graph.msucc, graph.mfirst, graph.mlast, graph.machine,
+                                             graph.duration), strict=True):
+                target[:] = source
+            state[0] = state[1] = makespan(graph.schedule())
+            state[3], state[4] = 0, 0
         if state[4] and kick > 0 and (restarts is None or state[3] < restarts):
             graph.load(perturb(instance, graph.schedule(), kick, rng))  # the graph holds the best here
             state[0] = makespan(graph.schedule())
