@@ -299,6 +299,15 @@ def lr2_path(p, a1, q1, a2, q2, last, T):
 # ---------------------------------------------------------------- stage 3: states (t, j, S)
 
 
+@njit(cache=True, inline="always")
+def _arc_target(t, j, k, p, d, w, rank, index, T):
+    """Node index of the live state (t + pₖ, k) that state (t, j) has an arc to (adjacent rule), or −1."""
+    e = t + p[k]
+    if k != j and e <= T and index[e, k] >= 0 and adjacent_ok(j, k, e, p, d, w, rank):
+        return index[e, k]
+    return -1
+
+
 @njit(cache=True)
 def base_graph(p, d, w, rank, alive, T):
     """The live stage-2 states as nodes sorted by time, with their arcs (adjacent rule applied) as
@@ -316,20 +325,17 @@ def base_graph(p, d, w, rank, alive, T):
                 count += 1
     out_start = np.zeros(count + 1, dtype=np.int64)
     for b in range(count):
-        t, j = bt[b], bj[b]
         out_start[b + 1] = out_start[b]
         for k in range(n):
-            e = t + p[k]
-            if k != j and e <= T and index[e, k] >= 0 and adjacent_ok(j, k, e, p, d, w, rank):
+            if _arc_target(bt[b], bj[b], k, p, d, w, rank, index, T) >= 0:
                 out_start[b + 1] += 1
     out = np.empty(out_start[count], dtype=np.int64)
     x = 0
     for b in range(count):
-        t, j = bt[b], bj[b]
         for k in range(n):
-            e = t + p[k]
-            if k != j and e <= T and index[e, k] >= 0 and adjacent_ok(j, k, e, p, d, w, rank):
-                out[x] = index[e, k]
+            target = _arc_target(bt[b], bj[b], k, p, d, w, rank, index, T)
+            if target >= 0:
+                out[x] = target
                 x += 1
     first = bt == p[bj]
     return bt, bj, out_start, out, first
