@@ -179,7 +179,7 @@ def anneal(current, current_value, best, best_value, moves, temperature, block_s
            chain_idx):
     """Up to ``moves`` block moves at ``temperature`` (a worse order is accepted with probability
     exp(-growth / temperature)); ``current`` and ``best`` are updated in place. Returns
-    (current value, best value, tries in a row without a new best)."""
+    (current value, best value, orders tried in a row without a new best)."""
     n = current.shape[0]
     candidate = np.empty(n, dtype=np.int64)
     rest = np.empty(n, dtype=np.int64)
@@ -189,7 +189,6 @@ def anneal(current, current_value, best, best_value, moves, temperature, block_s
     for _ in range(moves):
         if best_value == 0 or stale >= stale_limit:
             break
-        stale += 1
         v = current[np.random.randint(n)]
         c = chain_of[v]
         if chain_ptr[c + 1] - chain_ptr[c] > 1 and np.random.random() < block_share:
@@ -199,6 +198,7 @@ def anneal(current, current_value, best, best_value, moves, temperature, block_s
             chain = single
         if not block_move(current, candidate, chain, member, pred_ptr, pred_idx, succ_ptr, succ_idx, rest, place):
             continue
+        stale += 1  # counts orders tried: on ba250 most random picks cannot move, and those are free
         value = replay(candidate, capacity, sizes, produced, need_ptr, need_idx, event_ptr, event_idx)
         if value <= current_value or (temperature > 0 and np.random.random() < np.exp((current_value - value) / temperature)):
             current[:] = candidate
