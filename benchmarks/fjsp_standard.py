@@ -11,6 +11,7 @@ already in the file (a stopped run resumes), and the tables cover the whole file
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
@@ -72,12 +73,11 @@ def main():
 
 
 def _number(text: str):
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+    """A parameter value as the CLI reads it (JSON: numbers, true / false), else the text itself."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 if __name__ == "__main__":
