@@ -32,6 +32,23 @@ def fjsp_hints(built, instance, schedule: list[dict]) -> dict:
     return built.hints(schedule)
 
 
+def _improve_hint(instance, warm: list[dict], lower: int, options: SolveOptions, started: float) -> list[dict]:
+    """The heuristic phase before CP-SAT: tabu search and CP-SAT LNS side by side until the last cpsat_share of
+    the limit, or (lns=false, or no limit) the tabu search alone, one per thread."""
+    params = options.params
+    left = None if options.time_limit is None else options.time_limit - (time.perf_counter() - started)
+    if left is not None and params.get("lns", True) and float(params.get("tabu_share", 1.0)) > 0:
+        budget = options.time_limit * (1 - float(params.get("cpsat_share", 0.15))) - (time.perf_counter() - started)
+        if budget <= 0:
+            return warm
+        return tabu_and_lns(instance, warm, budget, threads=options.threads, seed=options.seed, lower_bound=lower)
+    tabu_s = float(params.get("tabu_s", 5.0)) if left is None else float(params.get("tabu_share", 0.75)) * left
+    if tabu_s <= 0:
+        return warm
+    return parallel_tabu_search(instance, warm, tabu_s, searches=options.threads, seed=options.seed,
+                                lower_bound=lower, restarts=params.get("tabu_restarts", 200))
+
+
 @register("fjsp/cpsat", ("fjsp", "jssp"), "model",
           "CP-SAT: optional intervals per eligible machine, no-overlap, redundant cumulative, LP bound; "
           "hinted by the best dispatching rule improved by tabu search and CP-SAT LNS side by side until the last "
@@ -45,19 +62,8 @@ def run_fjsp_cpsat(instance, options: SolveOptions):
     params = options.params
     if warm is None and params.get("hint", True):
         warm, _ = best_dispatch(instance)
-        left = None if options.time_limit is None else options.time_limit - (time.perf_counter() - started)
-        if makespan(warm) <= lower:
-            pass
-        elif left is not None and params.get("lns", True) and float(params.get("tabu_share", 1.0)) > 0:
-            # tabu search and CP-SAT LNS side by side until the last cpsat_share of the limit
-            budget = options.time_limit * (1 - float(params.get("cpsat_share", 0.15))) - (time.perf_counter() - started)
-            if budget > 0:
-                warm = tabu_and_lns(instance, warm, budget, threads=options.threads, seed=options.seed, lower_bound=lower)
-        else:
-            tabu_s = float(params.get("tabu_s", 5.0)) if left is None else float(params.get("tabu_share", 0.75)) * left
-            if tabu_s > 0:
-                warm = parallel_tabu_search(instance, warm, tabu_s, searches=options.threads, seed=options.seed,
-                                            lower_bound=lower, restarts=params.get("tabu_restarts", 200))
+        if makespan(warm) > lower:  # else the dispatching rule is already optimal
+            warm = _improve_hint(instance, warm, lower, options, started)
     limit = None if options.time_limit is None else max(0.1, options.time_limit - (time.perf_counter() - started))
     # Presolve probing of the optional intervals takes 30-40 s per round at 2000 operations (for
     # under 0.3 units of deterministic time, so no deterministic limit stops it): three rounds ate a
