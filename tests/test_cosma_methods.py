@@ -7,6 +7,7 @@ import json
 import random
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -22,7 +23,7 @@ from schedkit.instances.cosma import CosmaInstance
 from schedkit.instances.generate_cosma import generate_cosma
 from schedkit.registry import check_result
 from schedkit.result import Result
-from schedkit.solvers import cosma_fs
+from schedkit.solvers import cosma_dc, cosma_fs
 from schedkit.solvers.cosma_bound import crossing_bound
 from schedkit.solvers.cosma_common import prepare
 
@@ -302,6 +303,52 @@ def test_dc_honours_its_time_limit_and_never_loses_to_its_start():
     result = schedkit.solve(instance, "cosma/dc", SolveOptions(time_limit=4, threads=1, params={"budget": "M_R"}))
     assert result.runtime_s < 4 + 1.5
     assert result.objective <= min(result.extra["start_traffic"].values())
+
+
+def test_dc_segment_budget_counts_the_model_build():
+    # densenet121 at 40 s ran 43.3 s: a 106-operator segment model was built with 0.7 s left (3.7 s),
+    # then CP-SAT's floor of 0.1 s overran by 0.6 s loading it
+    instance = generate_cosma("ws", 48, 2, stages=2)
+    capacity, order = instance.m_r(), list(range(instance.num_operators))
+    assert cosma_dc.segment_model(instance, order, 0, 40, capacity, False) is not None
+    now = time.perf_counter()
+    assert cosma_dc.segment_model(instance, order, 0, 40, capacity, False, deadline=now) is None
+    assert cosma_dc.segment_residency_model(instance, order, 0, 40, capacity, False, deadline=now) is None
+    share = cosma_dc.SOLVE_OVERHEAD_SHARE
+    assert cosma_dc.segment_solve_limit(100.0, 2.0, 4.0) == 4.0
+    assert cosma_dc.segment_solve_limit(3.0, 2.0, 4.0) == pytest.approx(3.0 - share * 2.0)
+    assert cosma_dc.segment_solve_limit(cosma_dc.MIN_SEGMENT_SECONDS + share * 1.0 - 0.01, 1.0, 4.0) is None
+
+
+def test_dc_segment_pass_solves_only_with_time_left_after_the_build(monkeypatch):
+    instance = generate_cosma("ws", 48, 2, stages=2)
+    capacity, order = instance.m_r(), list(range(instance.num_operators))
+    assert max(instance.live_bytes(order, False)) > capacity  # some segment is to be re-ordered
+    limits = []
+
+    def fake_cpsat(model, *, time_limit, **_):
+        limits.append(time_limit)
+        return SimpleNamespace(has_solution=False)
+
+    monkeypatch.setattr(cosma_dc, "run_cpsat", fake_cpsat)
+    best = SimpleNamespace(objective=1)
+
+    def run_pass(seconds, kind="residency"):
+        return cosma_dc._improve_pass(instance, order, best, capacity, False, 40, 0, kind,
+                                      time.perf_counter() + seconds, 1, 0, 4.0, False)
+
+    assert run_pass(100.0, "excess") == (order, best) and limits and set(limits) == {4.0}
+    limits.clear()
+    assert run_pass(cosma_dc.MIN_SEGMENT_SECONDS / 2) == (order, best) and limits == []  # no time to build
+    real_build = cosma_dc.segment_residency_model
+
+    def slow_build(*args, **kwargs):  # a build taking 0.6 s of the 1 s left: too little remains for CP-SAT's load
+        built = real_build(*args, **kwargs)
+        time.sleep(0.6)
+        return built
+
+    monkeypatch.setattr(cosma_dc, "segment_residency_model", slow_build)
+    assert run_pass(1.0) == (order, best) and limits == []
 
 
 def test_fixed_schedule_box_model_stage_runs_and_reaches_the_two_stage_optimum(monkeypatch):

@@ -40,11 +40,15 @@ DC_WINDOW = 40
 START_FS_SHARE = 0.05  # of the time limit, at most, for the exact traffic of each start order (big graphs take all they get)
 FREE_MAX_OPS = 120  # the re-ordering model has operators × steps reified booleans
 MAX_WINDOW = 160  # beyond it building the segment model alone takes seconds (outside CP-SAT's time limit)
+MIN_SEGMENT_SECONDS = 0.3  # a segment model is not built or solved with less CP-SAT time than this left
+# CP-SAT's loading and presolve of a segment model overran its limit by up to 0.3 × the model's build
+# time (densenet121, 69-147 operators, limits 0.1-1 s): that much of the time left is kept for it
+SOLVE_OVERHEAD_SHARE = 0.4
 
 
-def segment_model(instance, order, first: int, last: int, capacity: int, weights: bool):
-    """Re-order ``order[first:last]``: returns (model, position vars by operator, excess) or None
-    when the segment never exceeds the capacity."""
+def segment_model(instance, order, first: int, last: int, capacity: int, weights: bool, deadline: float | None = None):
+    """Re-order ``order[first:last]``: returns (model, position vars by operator, excess), or None
+    when the clock passes ``deadline`` (perf_counter) while building it (seconds for 150 operators)."""
     segment = order[first:last]
     width = len(segment)
     position_of = {v: s for s, v in enumerate(order)}
@@ -63,6 +67,8 @@ def segment_model(instance, order, first: int, last: int, capacity: int, weights
     for t in range(instance.num_tensors):
         if not tracked[t]:
             continue
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
         events = list(instance.consumers[t]) + ([instance.producer[t]] if instance.producer[t] is not None else [])
         before = any(position_of[v] < first for v in events)
         after = any(position_of[v] >= last for v in events)
@@ -90,7 +96,8 @@ def segment_model(instance, order, first: int, last: int, capacity: int, weights
     return model, position, excess
 
 
-def segment_residency_model(instance, order, first: int, last: int, capacity: int, weights: bool):
+def segment_residency_model(instance, order, first: int, last: int, capacity: int, weights: bool,
+                            deadline: float | None = None):
     """Re-order ``order[first:last]`` with residency and reload costs (a byte-count relaxation of
     the episode model over a free order inside the segment).
 
@@ -99,7 +106,7 @@ def segment_residency_model(instance, order, first: int, last: int, capacity: in
     untouched. Every rise of r after the first presence is a reload (size), a produced tensor with
     any reload also pays its spill (size); a tensor needed after the segment and not resident at its
     end pays one reload (and spill). Tensors live at the segment's start are taken as resident.
-    Returns (model, position vars by operator)."""
+    Returns (model, position vars by operator), or None when the clock passes ``deadline`` while building it."""
     segment = order[first:last]
     width = len(segment)
     position_of = {v: s for s, v in enumerate(order)}
@@ -109,6 +116,8 @@ def segment_residency_model(instance, order, first: int, last: int, capacity: in
     x = {(v, s): model.NewBoolVar(f"x_{v}_{s}") for v in segment for s in range(width)}
     position = {}
     for v in segment:
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
         model.AddExactlyOne(x[v, s] for s in range(width))
         position[v] = model.NewIntVar(0, width - 1, f"position_{v}")
         model.Add(position[v] == sum(s * x[v, s] for s in range(width)))
@@ -125,6 +134,8 @@ def segment_residency_model(instance, order, first: int, last: int, capacity: in
     for a in range(instance.num_tensors):
         if not tracked[a]:
             continue
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
         events = list(instance.consumers[a]) + ([instance.producer[a]] if instance.producer[a] is not None else [])
         before = any(position_of[v] < first for v in events)
         after = any(position_of[v] >= last for v in events)
@@ -186,6 +197,14 @@ def _reified(model, local, s: int, sense: str):
     any_flag = model.NewBoolVar("")
     model.AddMaxEquality(any_flag, flags)
     return any_flag
+
+
+def segment_solve_limit(remaining: float, build_seconds: float, segment_limit: float) -> float | None:
+    """CP-SAT's limit for a segment model built in ``build_seconds`` with ``remaining`` seconds left,
+    or None when too little is left to solve it: loading and presolve overrun the limit by a share
+    of the build time, which is kept back."""
+    limit = min(segment_limit, remaining - SOLVE_OVERHEAD_SHARE * build_seconds)
+    return limit if limit >= MIN_SEGMENT_SECONDS else None
 
 
 def cut_points(instance, order, window: int, weights: bool, offset: int = 0) -> list[int]:
@@ -252,12 +271,21 @@ def _improve_pass(instance, order, best, capacity, weights, window, offset, kind
         live = instance.live_bytes(order, weights)
         if max(live[first:last]) <= capacity:
             continue
-        if kind == "residency":
-            model, position = segment_residency_model(instance, order, first, last, capacity, weights)
-        else:
-            model, position, _ = segment_model(instance, order, first, last, capacity, weights)
+        # the build counts against the time limit: it stops at the point where CP-SAT would be left
+        # too little, and the time CP-SAT gets is what remains after it (less its expected overrun)
+        building = time.perf_counter()
+        if building >= deadline - MIN_SEGMENT_SECONDS:
+            break
+        build = segment_residency_model if kind == "residency" else segment_model
+        built = build(instance, order, first, last, capacity, weights, deadline=deadline - MIN_SEGMENT_SECONDS)
+        if built is None:
+            break
+        model, position = built[0], built[1]
+        now = time.perf_counter()
+        limit = segment_solve_limit(deadline - now, now - building, segment_limit)
+        if limit is None:
+            break
         hints = {position[v]: s for s, v in enumerate(order[first:last])}
-        limit = min(segment_limit, max(0.1, deadline - time.perf_counter()))
         outcome = run_cpsat(model, time_limit=limit, threads=threads, seed=seed, hints=hints, log=log)
         if not outcome.has_solution:
             continue
