@@ -356,7 +356,9 @@ def _joint(instance, options, method: str, window: int) -> Result:
     extra = {**cosma_extra(capacity, weights, order),
              "start_traffic": {name: value for name, (value, _, _) in zip(("given", "minpeak", "search"), starts, strict=False)}}
     proven = best.objective <= bound
-    termination = "optimal" if proven else "time_limit" if time.perf_counter() >= deadline else "heuristic"
+    # the segment passes stop MIN_SEGMENT_SECONDS before the deadline when no model can be built and solved
+    timed_out = time.perf_counter() >= deadline - MIN_SEGMENT_SECONDS
+    termination = "optimal" if proven else "time_limit" if timed_out else "heuristic"
     return Result(instance.problem, instance.name, method, OPTIMAL if proven else FEASIBLE, objective=best.objective,
                   bound=min(bound, best.objective), runtime_s=time.perf_counter() - started, schedule=best.rows,
                   trace=trace, termination=termination, extra=extra)
