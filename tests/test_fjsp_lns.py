@@ -4,6 +4,7 @@ model, every schedule is valid and never worse, and the tabu search picks up a b
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,14 @@ def test_tabu_and_lns_reach_ft06(threads):
     instance = load(JSSP / "ft06")
     result = tabu_and_lns(instance, dispatch(instance, "spt", "eet"), 20.0, threads=threads, lower_bound=55)
     assert validate(instance, result).ok and makespan(result) == 55
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_tabu_and_lns_end_once_both_are_stuck(threads):
+    # no lower bound to stop at: only the stall rule can end the phase before its 600 s
+    compile_kernels()
+    instance = load(JSSP / "ft06")
+    stats, start = {}, dispatch(instance, "spt", "eet")
+    result = tabu_and_lns(instance, start, 600.0, threads=threads, stats=stats, tabu_restarts=5, stall_steps=5)
+    assert stats.get("stalled") and time.perf_counter() - stats["started"] < 300
+    assert validate(instance, result).ok and makespan(result) <= makespan(start)

@@ -41,7 +41,8 @@ def _improve_hint(instance, warm: list[dict], lower: int, options: SolveOptions,
         budget = options.time_limit * (1 - float(params.get("cpsat_share", 0.15))) - (time.perf_counter() - started)
         if budget <= 0:
             return warm
-        return tabu_and_lns(instance, warm, budget, threads=options.threads, seed=options.seed, lower_bound=lower)
+        return tabu_and_lns(instance, warm, budget, threads=options.threads, seed=options.seed, lower_bound=lower,
+                            tabu_restarts=params.get("tabu_restarts", 200), stall_steps=params.get("lns_stall", 30))
     tabu_s = float(params.get("tabu_s", 5.0)) if left is None else float(params.get("tabu_share", 0.75)) * left
     if tabu_s <= 0:
         return warm
@@ -52,8 +53,9 @@ def _improve_hint(instance, warm: list[dict], lower: int, options: SolveOptions,
 @register("fjsp/cpsat", ("fjsp", "jssp"), "model",
           "CP-SAT: optional intervals per eligible machine, no-overlap, redundant cumulative, LP bound; "
           "hinted by the best dispatching rule improved by tabu search and CP-SAT LNS side by side until the last "
-          "cpsat_share=0.15 of the limit (params hint=false to start cold; lns=false: tabu search only, one per thread, "
-          "for tabu_share=0.75 of the limit at most, tabu_s=5 without one, tabu_restarts=200 fruitless kicks)")
+          "cpsat_share=0.15 of the limit or until both are stuck (tabu_restarts=200 fruitless kicks, lns_stall=30 "
+          "fruitless LNS steps); params hint=false to start cold; lns=false: tabu search only, one per thread, "
+          "for tabu_share=0.75 of the limit at most, tabu_s=5 without one)")
 def run_fjsp_cpsat(instance, options: SolveOptions):
     started = time.perf_counter()
     lower = fjsp_lower_bound(instance)

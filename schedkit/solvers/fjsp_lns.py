@@ -96,11 +96,17 @@ def solve_neighbourhood(instance, rows: list[dict], free: set, time_limit: float
 
 
 def _loop(instance, incumbent: SharedBest, deadline: float, seed: int, lower_bound: int, size: int,
-          order_factor: float, step_limit: float, stats: dict) -> None:
+          order_factor: float, step_limit: float, stats: dict, tabu_done: threading.Event | None, stall_steps: int) -> None:
     rng = random.Random(seed)
     sizes = dict.fromkeys(NEIGHBOURHOODS, size)
     n = instance.num_operations
+    fruitless, seen = 0, incumbent.value  # steps since the shared best last improved (by either search)
     while time.perf_counter() < deadline - 0.05 and incumbent.value > lower_bound:
+        if incumbent.value < seen:
+            fruitless, seen = 0, incumbent.value
+        if fruitless >= stall_steps and (tabu_done is None or tabu_done.is_set()):
+            stats["stalled"] = True  # both searches are stuck: CP-SAT gets the time left to prove or improve
+            break
         rows = incumbent.rows
         slack = slacks(rows)
         critical = [r for r in rows if slack[r["job"], r["op"]] == 0] or rows
@@ -119,6 +125,7 @@ def _loop(instance, incumbent: SharedBest, deadline: float, seed: int, lower_bou
                 stats.setdefault("trace", []).append((round(time.perf_counter() - stats["started"], 1), incumbent.value))
         stats["steps"] += 1
         stats["improved"] += incumbent.value < before
+        fruitless += 1
         stats[kind + "_proven"] = stats.get(kind + "_proven", 0) + proven
         stats[kind] = stats.get(kind, 0) + 1
         stats[kind + "_size"] = sizes[kind]
@@ -128,15 +135,19 @@ def _loop(instance, incumbent: SharedBest, deadline: float, seed: int, lower_bou
 
 def lns(instance, rows: list[dict], time_limit: float, threads: int = 1, seed: int = 0, lower_bound: int = 0,
         size: int = 20, order_factor: float = 2.0, step_limit: float = 1.0, stats: dict | None = None,
-        shared: SharedBest | None = None) -> list[dict]:
-    """CP-SAT LNS from the feasible schedule ``rows`` for ``time_limit`` seconds (or until ``lower_bound``),
+        shared: SharedBest | None = None, stall_steps: int | None = None,
+        tabu_done: threading.Event | None = None) -> list[dict]:
+    """CP-SAT LNS from the feasible schedule ``rows`` for ``time_limit`` seconds (or until ``lower_bound``, or
+    after ``stall_steps`` steps in a row without a better shared best once ``tabu_done`` is set, if given),
     one loop per thread; returns the best schedule (never worse than ``rows``)."""
     deadline = time.perf_counter() + time_limit
     incumbent = shared or SharedBest(rows)
     stats = stats if stats is not None else {}
     stats.update(steps=0, improved=0, started=time.perf_counter())
+    stall_steps = stall_steps if stall_steps is not None else 1 << 62
     workers = [threading.Thread(target=_loop, args=(instance, incumbent, deadline, seed + t, lower_bound, size,
-                                                      order_factor, step_limit, stats)) for t in range(max(1, threads))]
+                                                      order_factor, step_limit, stats, tabu_done, stall_steps))
+               for t in range(max(1, threads))]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -145,22 +156,35 @@ def lns(instance, rows: list[dict], time_limit: float, threads: int = 1, seed: i
 
 
 def tabu_and_lns(instance, rows: list[dict], time_limit: float, threads: int = 2, seed: int = 0, lower_bound: int = 0,
-                 tabu_share: float = 0.35, stats: dict | None = None) -> list[dict]:
+                 tabu_share: float = 0.35, stats: dict | None = None, tabu_restarts: int | None = 200,
+                 stall_steps: int | None = 30) -> list[dict]:
     """The tabu search (``heuristics.fjsp_tabu``) and the CP-SAT LNS from ``rows`` for ``time_limit`` seconds,
     sharing their best schedule. With two threads or more: one tabu search and threads − 1 LNS loops side by side
     (the tabu search restarts from the LNS's better schedule, each LNS step starts from the best); with one:
     the tabu search for ``tabu_share`` of the time, then the LNS. Each finds what the other misses: on mk10 the
-    tabu search gets 199 where the LNS alone stays above 205, on mk07 the LNS gets 140 from the tabu search's 142."""
+    tabu search gets 199 where the LNS alone stays above 205, on mk07 the LNS gets 140 from the tabu search's 142.
+    The phase ends early once both are stuck (the tabu search after ``tabu_restarts`` fruitless restarts, the LNS
+    after ``stall_steps`` steps without a better best), so that CP-SAT gets the time to prove an optimum the
+    heuristics already hold (mk01, ft06: otherwise it has only what is left after the whole phase)."""
     started = time.perf_counter()
     shared = SharedBest(rows)
+    tabu_done = threading.Event()
     if threads <= 1:
-        shared.offer(tabu_search(instance, rows, tabu_share * time_limit, seed=seed, lower_bound=lower_bound))
+        shared.offer(tabu_search(instance, rows, tabu_share * time_limit, seed=seed, lower_bound=lower_bound,
+                                 restarts=tabu_restarts))
+        tabu_done.set()
         left = time_limit - (time.perf_counter() - started)
-        return lns(instance, shared.rows, left, threads=1, seed=seed, lower_bound=lower_bound, stats=stats, shared=shared)
-    tabu = threading.Thread(target=lambda: shared.offer(tabu_search(instance, rows, time_limit, seed=seed,
-                                                                    lower_bound=lower_bound, shared=shared)))
+        return lns(instance, shared.rows, left, threads=1, seed=seed, lower_bound=lower_bound, stats=stats, shared=shared,
+                   stall_steps=stall_steps, tabu_done=tabu_done)
+
+    def run_tabu():
+        shared.offer(tabu_search(instance, rows, time_limit, seed=seed, lower_bound=lower_bound, shared=shared,
+                                 restarts=tabu_restarts))
+        tabu_done.set()
+
+    tabu = threading.Thread(target=run_tabu)
     tabu.start()
     lns(instance, rows, time_limit, threads=threads - 1, seed=seed + 1, lower_bound=lower_bound, stats=stats,
-        shared=shared)
+        shared=shared, stall_steps=stall_steps, tabu_done=tabu_done)
     tabu.join()
     return shared.rows
