@@ -43,32 +43,29 @@ def free_window(rows: list[dict], critical: list[dict], size: int, rng: random.R
     return {(r["job"], r["op"]) for r in by_distance[:size]}
 
 
-def free_machines(rows: list[dict], critical: list[dict], size: int, rng: random.Random) -> set:
-    """All operations of a critical operation's machine and of further random machines, until ``size``."""
-    machines = [rng.choice(critical)["machine"]]
-    others = sorted({r["machine"] for r in rows} - set(machines))
+def _free_group(rows: list[dict], critical: list[dict], size: int, rng: random.Random, field: str) -> set:
+    """All operations sharing ``field`` (machine or job) with a random critical operation, then those of further
+    random values of it, until ``size``."""
+    chosen = [rng.choice(critical)[field]]
+    others = sorted({r[field] for r in rows} - set(chosen))
     rng.shuffle(others)
-    count = sum(r["machine"] == machines[0] for r in rows)
-    for m in others:
+    count = sum(r[field] == chosen[0] for r in rows)
+    for value in others:
         if count >= size:
             break
-        machines.append(m)
-        count += sum(r["machine"] == m for r in rows)
-    return {(r["job"], r["op"]) for r in rows if r["machine"] in machines}
+        chosen.append(value)
+        count += sum(r[field] == value for r in rows)
+    return {(r["job"], r["op"]) for r in rows if r[field] in chosen}
+
+
+def free_machines(rows: list[dict], critical: list[dict], size: int, rng: random.Random) -> set:
+    """All operations of a critical operation's machine and of further random machines, until ``size``."""
+    return _free_group(rows, critical, size, rng, "machine")
 
 
 def free_jobs(rows: list[dict], critical: list[dict], size: int, rng: random.Random) -> set:
     """All operations of a critical operation's job and of further random jobs, until ``size``."""
-    jobs = [rng.choice(critical)["job"]]
-    others = sorted({r["job"] for r in rows} - set(jobs))
-    rng.shuffle(others)
-    count = sum(r["job"] == jobs[0] for r in rows)
-    for j in others:
-        if count >= size:
-            break
-        jobs.append(j)
-        count += sum(r["job"] == j for r in rows)
-    return {(r["job"], r["op"]) for r in rows if r["job"] in jobs}
+    return _free_group(rows, critical, size, rng, "job")
 
 
 _CHOOSERS = {"window": free_window, "machines": free_machines, "jobs": free_jobs}
