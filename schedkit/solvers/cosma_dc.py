@@ -46,6 +46,10 @@ MIN_SEGMENT_SECONDS = 0.3  # a segment model is not built or solved with less CP
 SOLVE_OVERHEAD_SHARE = 0.4
 
 
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() > deadline
+
+
 def segment_model(instance, order, first: int, last: int, capacity: int, weights: bool, deadline: float | None = None):
     """Re-order ``order[first:last]``: returns (model, position vars by operator, excess), or None
     when the clock passes ``deadline`` (perf_counter) while building it (seconds for 150 operators)."""
@@ -67,7 +71,7 @@ def segment_model(instance, order, first: int, last: int, capacity: int, weights
     for t in range(instance.num_tensors):
         if not tracked[t]:
             continue
-        if deadline is not None and time.perf_counter() > deadline:
+        if _past(deadline):
             return None
         events = list(instance.consumers[t]) + ([instance.producer[t]] if instance.producer[t] is not None else [])
         before = any(position_of[v] < first for v in events)
@@ -116,7 +120,7 @@ def segment_residency_model(instance, order, first: int, last: int, capacity: in
     x = {(v, s): model.NewBoolVar(f"x_{v}_{s}") for v in segment for s in range(width)}
     position = {}
     for v in segment:
-        if deadline is not None and time.perf_counter() > deadline:
+        if _past(deadline):
             return None
         model.AddExactlyOne(x[v, s] for s in range(width))
         position[v] = model.NewIntVar(0, width - 1, f"position_{v}")
@@ -134,7 +138,7 @@ def segment_residency_model(instance, order, first: int, last: int, capacity: in
     for a in range(instance.num_tensors):
         if not tracked[a]:
             continue
-        if deadline is not None and time.perf_counter() > deadline:
+        if _past(deadline):
             return None
         events = list(instance.consumers[a]) + ([instance.producer[a]] if instance.producer[a] is not None else [])
         before = any(position_of[v] < first for v in events)
