@@ -74,6 +74,15 @@ def _edd_layout(p, d, t):
     return P, D, RK
 
 
+def _root(case):
+    """A drawn case as the kernels' root node: EDD arrays from t, all jobs as members, and the scratch arrays
+    (C, T, pm, cand) of ``edd_pass`` and ``kept_positions``."""
+    p, d, t = case
+    P, D, RK = _edd_layout(p, d, t)
+    n = len(p)
+    return (P, D, RK, t, np.arange(n, dtype=np.int64), *(np.zeros(n, dtype=np.int64) for _ in range(4)))
+
+
 @pytest.mark.parametrize("rules", [0, smtt_memo.RULE_3, smtt_memo.RULE_4A, smtt_memo.RULE_4B,
                                    smtt_memo.RULE_4A | smtt_memo.RULE_4B, smtt_memo.ALL_RULES])
 @settings(max_examples=120, deadline=None)
@@ -81,11 +90,8 @@ def _edd_layout(p, d, t):
 def test_each_position_rule_keeps_an_optimum(rules, case):
     """Lawler's decomposition (rules = 0: every r ≥ κ) and each elimination rule on its own keep
     at least one position r that yields the brute-force optimum, with t > 0 and many ties."""
-    p, d, t = case
-    n = len(p)
-    P, D, RK = _edd_layout(p, d, t)
-    members = np.arange(n, dtype=np.int64)
-    C, T, pm, cand = (np.zeros(n, dtype=np.int64) for _ in range(4))
+    P, D, RK, t, members, C, T, pm, cand = _root(case)
+    n = len(P)
     kk, lead, tard, _, _ = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
     assert kk == int(np.argmax(RK))
     count = smtt_memo.kept_positions(P, D, RK, members, 0, n, kk, lead, tard, C, T, pm, cand, rules)
@@ -117,11 +123,8 @@ def test_first_job_leads_keeps_an_optimum(case):
     """edd_pass's ``leads`` equals DC rule 4 written out keeping q = 0 alone; when it holds, j1 (the EDD-first
     job) first, then Lawler's kept positions for k over L_r without j1 from t + p_j1, still reaches the
     brute-force optimum (t > 0, many ties)."""
-    p, d, t = case
-    n = len(p)
-    P, D, RK = _edd_layout(p, d, t)
-    members = np.arange(n, dtype=np.int64)
-    C, T, pm, cand = (np.zeros(n, dtype=np.int64) for _ in range(4))
+    P, D, RK, t, members, C, T, pm, cand = _root(case)
+    n = len(P)
     kk, lead, tard, _, leads = smtt_memo.edd_pass(P, D, RK, members, 0, n, t, C)
     assert leads == (_kept_first_positions(list(P), list(D), list(RK), t) == [0])
     if not leads or kk == 0:
