@@ -11,6 +11,7 @@ seconds wherever the best fixed order does not reach the bound. Example (the RES
 
     python benchmarks/cosma_fixed.py --threads 2 --joint-time-limit 60 --csv cosma_fixed.csv
     python benchmarks/cosma_fixed.py --cross-check --graph resnet8_tiny --graph dscnn_kws_tiny
+    python benchmarks/cosma_fixed.py --graph-dir instances/cosma/exported --threads 2   # the torchvision exports
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ BASELINES = ["cosma/greedy-given-belady", "cosma/greedy-given-bytes", "cosma/gre
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", action="append", help="graph name (repeatable; default: all ten)")
+    parser.add_argument("--graph-dir", default=None,
+                        help="take the graphs from this folder, all its *.json by default (e.g. instances/cosma/exported)")
     parser.add_argument("--budget", action="append", help="named budget or bytes (repeatable; default M_R and M_H)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=60.0)
@@ -45,8 +48,10 @@ def main() -> None:
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     rows = []
-    for name in args.graph or NAMES:
-        instance = load(GRAPHS / f"{name}.json")
+    folder = Path(args.graph_dir) if args.graph_dir else GRAPHS
+    default = sorted(path.stem for path in folder.glob("*.json")) if args.graph_dir else NAMES
+    for name in args.graph or default:
+        instance = load(folder / f"{name}.json")
         for weights in (False, True):
             for budget in args.budget or ["M_R", "M_H"]:
                 params = {"budget": budget, "weights": weights, "mp_time_limit": args.mp_time_limit}

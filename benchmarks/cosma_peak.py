@@ -3,6 +3,7 @@ weights: the peak found, the proven lower bound, whether it is proven, the time;
 zero-traffic check (cosma/peak places the order's tensors at capacity = its peak). Example:
 
     python benchmarks/cosma_peak.py --threads 2 --time-limit 30 --csv cosma_peak.csv
+    python benchmarks/cosma_peak.py --graph-dir instances/cosma/exported --threads 2 --time-limit 30
 """
 
 from __future__ import annotations
@@ -23,13 +24,17 @@ NAMES = ["resnet8_tiny", "dscnn_kws_tiny", "mobilenet_v2", "deeplabv3_mnv2", "be
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", action="append")
+    parser.add_argument("--graph-dir", default=None,
+                        help="take the graphs from this folder, all its *.json by default (e.g. instances/cosma/exported)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=30.0)
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     rows = []
-    for name in args.graph or NAMES:
-        instance = load(GRAPHS / f"{name}.json")
+    folder = Path(args.graph_dir) if args.graph_dir else GRAPHS
+    default = sorted(path.stem for path in folder.glob("*.json")) if args.graph_dir else NAMES
+    for name in args.graph or default:
+        instance = load(folder / f"{name}.json")
         for weights in (False, True):
             result = solve(instance, "cosma/peak", SolveOptions(time_limit=args.time_limit, threads=args.threads,
                                                                 params={"weights": weights}))
