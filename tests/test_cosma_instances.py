@@ -61,6 +61,8 @@ GOOD_TENSORS = [(4, "input"), (4, "activation"), (4, "output")]
     ([(4, "input"), (4, "activation"), (4, "activation")], [([0, 2], [1]), ([1], [2])], "cycle"),
     (GOOD_TENSORS, [([1], [2]), ([0], [1])], "operator 0 (op0) reads tensor 1 before its producer"),
     (GOOD_TENSORS, [([0], [1]), ([1], [7])], "operator 1 (op1): output tensor 7 does not exist"),
+    ([*GOOD_TENSORS, (4, "activation")], [([0], [1]), ([1], [2]), ([], [3])], "operator 2 (op2) has no input"),
+    ([*GOOD_TENSORS, (4, "weight")], [([0], [1]), ([1], [2])], "tensor 3 is a graph weight that no operator reads"),
 ])
 def test_bad_graphs_name_file_and_culprit(tmp_path, tensors, operators, message):
     path = tmp_path / "bad.json"

@@ -224,8 +224,9 @@ def _with_path(path, sizes, kinds, inputs, outputs, names, tensor_names, data) -
 
 def check_graph(instance: CosmaInstance, path) -> None:
     """The invariants of the graph format; the first broken one raises InstanceError naming the
-    operator or tensor: one producer per tensor, sizes >= 1, every read tensor produced or an
-    input/weight, no cycle, the given order topological."""
+    operator or tensor: one producer per tensor, sizes >= 1, every operator with an input and an output,
+    every read tensor produced or an input/weight, every input/weight read, no cycle, the given order
+    topological."""
     n, m = len(instance.sizes), len(instance.inputs)
     if len(instance.kinds) != n or len(instance.outputs) != m:
         _fail(path, "sizes/kinds and inputs/outputs must have matching lengths")
@@ -246,6 +247,8 @@ def check_graph(instance: CosmaInstance, path) -> None:
     for v in range(m):
         if not instance.outputs[v]:
             _fail(path, f"{op_label(v)} has no output")
+        if not instance.inputs[v]:
+            _fail(path, f"{op_label(v)} has no input")
         both = set(instance.inputs[v]) & set(instance.outputs[v])
         if both:
             _fail(path, f"{op_label(v)} reads and writes {tensor_label(min(both))}")
@@ -275,9 +278,12 @@ def check_graph(instance: CosmaInstance, path) -> None:
             if t in producer and producer[t] > v:
                 _fail(path, f"{op_label(v)} reads {tensor_label(t)} before its producer {op_label(producer[t])}: "
                             "the operator list must be a topological order")
+    read = {t for ids in instance.inputs for t in ids}
     for t, kind in enumerate(instance.kinds):
         if kind == "activation" and t not in producer:
             _fail(path, f"{tensor_label(t)} is an activation that no operator produces")
+        if kind in ("input", "weight") and t not in read:
+            _fail(path, f"{tensor_label(t)} is a graph {kind} that no operator reads")
 
 
 def looks_like_graph(text: str, path: Path) -> bool:
