@@ -109,7 +109,7 @@ FORK = CosmaInstance(
 )
 
 
-def test_fork_clauses_bound_every_order_and_are_tight_on_the_fork():
+def test_fork_clauses_and_order_pairs_bound_every_order():
     import itertools
 
     import networkx as nx
@@ -117,12 +117,12 @@ def test_fork_clauses_bound_every_order_and_are_tight_on_the_fork():
     orders = list(nx.all_topological_sorts(FORK.graph()))
     best = min(schedkit.solve(FORK, "cosma/fs", SolveOptions(params={"budget": 8, "order": list(o)})).objective
                for o in orders)
-    assert crossing_bound(FORK, 8, False, forks=False) == 0
+    assert crossing_bound(FORK, 8, False, forks=False, pairs=False) == 0
     assert crossing_bound(FORK, 8, False) == best == 8  # one 4-byte tensor spilled and reloaded
     assert crossing_bound(FORK, 9, False) == 0  # X fits beside a conv then
     # random chains-and-joins with unequal sizes (forks fire on them): never above the best order
     rng = random.Random(1)
-    improved = 0
+    improved = improved_by_pairs = 0
     for _ in range(40):
         sizes, inputs = [rng.randint(1, 6)], []
         for _ in range(7):
@@ -140,10 +140,39 @@ def test_fork_clauses_bound_every_order_and_are_tight_on_the_fork():
             bound = crossing_bound(instance, capacity, False)
             if bound == 0:
                 continue
-            improved += crossing_bound(instance, capacity, False, forks=False) < bound
+            improved += crossing_bound(instance, capacity, False, forks=False, pairs=False) < bound
+            improved_by_pairs += crossing_bound(instance, capacity, False, pairs=False) < bound
             assert bound <= min(schedkit.solve(instance, "cosma/fs", SolveOptions(params={"budget": capacity, "order": list(o)}))
                                 .objective for o in orders)
-    assert improved > 0
+    assert improved > 0 and improved_by_pairs > 0
+
+
+# a cell-like step: v (reading P, writing Q) fills the capacity; X is read by r1 before v and by r2,
+# unrelated to v, whose output O is read after v: X crosses v unless r2 runs first, and then O does
+STEP = CosmaInstance(
+    name="step", sizes=(4, 2, 6, 1, 1), kinds=("input", "activation", "activation", "activation", "output"),
+    inputs=((0,), (1,), (0,), (2, 3)), outputs=((1,), (2,), (3,), (4,)),
+)
+
+
+def test_order_pairs_bound_the_step_no_crossing_set_or_fork_shows():
+    import networkx as nx
+
+    best = min(schedkit.solve(STEP, "cosma/fs", SolveOptions(params={"budget": 8, "order": list(o)})).objective
+               for o in nx.all_topological_sorts(STEP.graph()))
+    assert crossing_bound(STEP, 8, False, pairs=False) == 0
+    assert crossing_bound(STEP, 8, False) == best == 2  # O spilled and reloaded (X, an input, would cost 4)
+
+
+def test_order_pairs_prove_the_first_stage_cells():
+    # six cells, reductions at cells 2 and 4: the concats of cells 0 and 1 fill M_R, and at each one
+    # tensor of the next cell is off chip in any order (4,096 B; 2,048 B before the reduction cell),
+    # 2 × (4,096 + 2,048); dc finds an order with that much
+    instance = generate_cosma("cell", 6, 0)
+    assert crossing_bound(instance, instance.m_r(), False, pairs=False) == 0
+    assert crossing_bound(instance, instance.m_r(), False, threads=2) == 12_288
+    joint = schedkit.solve(instance, "cosma/dc", SolveOptions(time_limit=20, threads=2, params={"budget": "M_R"}))
+    assert joint.status == "optimal" and joint.objective == joint.bound == 12_288
 
 
 def test_joint_scheduling_proves_bert_at_m_r_by_the_crossing_bound():

@@ -318,7 +318,7 @@ def _joint(instance, options, method: str, window: int) -> Result:
     time_limit = options.time_limit if options.time_limit is not None else 120.0
     deadline = started + time_limit
     bound = crossing_bound(instance, capacity, weights, time_limit=min(10.0, time_limit / 12), threads=options.threads,
-                           seed=options.seed)
+                           seed=options.seed, pair_time_limit=min(3.0, time_limit / 40))
     given = list(range(instance.num_operators))
     peak_order = min_peak_order(instance, weights, time_limit=min(10.0, time_limit / 6), threads=options.threads,
                                 seed=options.seed).order
