@@ -69,3 +69,26 @@ def test_anneal_keeps_topological_orders(kind, size, seed, options):
             assert all(position[u] < position[v] for u, v in edges)
             assert replay.traffic([int(v) for v in order]) == value
     assert best_value <= replay.traffic(start)
+
+
+@pytest.mark.parametrize(("kind", "size", "seed", "options"), CASES)
+def test_replay_plan_fits_the_byte_stage_at_the_replayed_traffic(kind, size, seed, options):
+    """The keep bits of ``Replay.keep_plan``: the byte-count stage's capacity holds at every step and
+    the episode cost of the broken gaps is the replayed traffic, so the plan is a complete warm start."""
+    from schedkit.models.cosma_episodes import episode_data
+
+    instance = generate_cosma(kind, size, seed, **options)
+    rng = random.Random(seed)
+    capacity = instance.m_r()
+    replay = Replay(instance, capacity, False)
+    for _ in range(20):
+        data = episode_data(instance, random_topological_order(instance, rng), False)
+        plan = replay.keep_plan(data)
+        load = data.mandatory_bytes()
+        for (k, j), kept in plan.items():
+            ev = data.tensors[k]
+            for s in range(ev.steps[j] + 1, ev.steps[j + 1]):
+                load[s] += ev.size * kept
+        assert max(load) <= capacity
+        cost = sum(data.cost(k, sum(not plan[k, j] for j in range(len(ev.steps) - 1))) for k, ev in enumerate(data.tensors))
+        assert cost == replay.traffic(list(data.order))

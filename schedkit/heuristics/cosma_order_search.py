@@ -51,6 +51,11 @@ class Replay:
         self.successors = [list(dag.successors(v)) for v in range(instance.num_operators)]
 
     def traffic(self, order) -> int:
+        return self.run(order)[0]
+
+    def run(self, order) -> tuple[int, dict[int, list[int]]]:
+        """(traffic, returns): ``returns[t]`` lists the event steps at which tensor t comes back
+        after an eviction (each a broken gap of the episode model, ``keep_plan``)."""
         position = [0] * len(order)
         for s, v in enumerate(order):
             position[v] = s
@@ -58,6 +63,7 @@ class Replay:
         sizes, capacity = self.sizes, self.capacity
         resident: dict[int, int] = {}  # tensor → next event step
         seen, spilled = set(), set()
+        returns: dict[int, list[int]] = {}
         load = total = 0
         for s, v in enumerate(order):
             for t in [t for t, nxt in resident.items() if nxt < s]:
@@ -70,6 +76,7 @@ class Replay:
                 if t not in resident:
                     if t in seen:
                         total += sizes[t]
+                        returns.setdefault(t, []).append(s)
                     seen.add(t)
                     load += sizes[t]
                 resident[t] = nxt if nxt >= 0 else s  # dropped after this step when no later event
@@ -84,7 +91,20 @@ class Replay:
                         total += sizes[t]
                     load -= sizes[t]
                     del resident[t]
-        return total
+        return total, returns
+
+    def keep_plan(self, data) -> dict[tuple[int, int], bool]:
+        """The replay's residency decisions for ``data`` (``episode_data`` of the same order) as the
+        episode model's keep bits: a gap is broken where the tensor comes back after an eviction.
+        The plan fits the byte-count stage (an evicted tensor is off chip over its whole gap there,
+        in the replay only from its eviction on) at the replay's traffic: a complete warm start."""
+        _, returns = self.run(list(data.order))
+        keep = {}
+        for k, ev in enumerate(data.tensors):
+            back = set(returns.get(ev.tensor, ()))
+            for j in range(len(ev.steps) - 1):
+                keep[k, j] = ev.steps[j + 1] not in back
+        return keep
 
 
 def chains(replay: Replay) -> list[list[int]]:
