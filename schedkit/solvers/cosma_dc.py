@@ -61,14 +61,41 @@ def exact_traffic(instance, order, capacity: int, weights: bool, replay: Replay 
                        keep_hint=hint, use_box_model=False)
 
 
+def segment_tensors(instance, order, first: int, last: int, weights: bool, deadline: float | None = None):
+    """How the tracked tensors meet ``order[first:last]``: (background bytes, rows), a row (tensor, has
+    an event before the segment, has one after it, its events inside) for each tensor with an event
+    inside; background: the tensors live across the whole segment without an event in it. None when
+    the clock passes ``deadline``."""
+    position_of = {v: s for s, v in enumerate(order)}
+    inside = set(order[first:last])
+    tracked = instance.tracked(weights)
+    background, rows = 0, []
+    for a in range(instance.num_tensors):
+        if not tracked[a]:
+            continue
+        if _past(deadline):
+            return None
+        events = list(instance.consumers[a]) + ([instance.producer[a]] if instance.producer[a] is not None else [])
+        before = any(position_of[v] < first for v in events)
+        after = any(position_of[v] >= last for v in events)
+        local = [v for v in events if v in inside]
+        if local:
+            rows.append((a, before, after, local))
+        elif before and after:
+            background += instance.sizes[a]
+    return background, rows
+
+
 def segment_model(instance, order, first: int, last: int, capacity: int, weights: bool, deadline: float | None = None):
     """Re-order ``order[first:last]``: returns (model, position vars by operator, excess), or None
     when the clock passes ``deadline`` (perf_counter) while building it (seconds for 150 operators)."""
     segment = order[first:last]
     width = len(segment)
-    position_of = {v: s for s, v in enumerate(order)}
     inside = set(segment)
-    tracked = instance.tracked(weights)
+    crossing = segment_tensors(instance, order, first, last, weights, deadline)
+    if crossing is None:
+        return None
+    background, rows = crossing
     model = cp_model.CpModel()
     position = {v: model.NewIntVar(0, width - 1, f"position_{v}") for v in segment}
     model.AddAllDifferent(list(position.values()))
@@ -77,21 +104,11 @@ def segment_model(instance, order, first: int, last: int, capacity: int, weights
             u = instance.producer[t]
             if u in inside:
                 model.Add(position[u] < position[v])
-    background = 0
     live_terms: list[list] = [[] for _ in range(width)]
-    for t in range(instance.num_tensors):
-        if not tracked[t]:
-            continue
+    for t, before, after, events in rows:
         if _past(deadline):
             return None
-        events = list(instance.consumers[t]) + ([instance.producer[t]] if instance.producer[t] is not None else [])
-        before = any(position_of[v] < first for v in events)
-        after = any(position_of[v] >= last for v in events)
-        local = [position[v] for v in events if v in inside]
-        if not local:
-            if before and after:
-                background += instance.sizes[t]
-            continue
+        local = [position[v] for v in events]
         for s in range(width):
             starts_by = True if before else _reified(model, local, s, "le")
             ends_after = True if after else _reified(model, local, s, "ge")
@@ -124,9 +141,11 @@ def segment_residency_model(instance, order, first: int, last: int, capacity: in
     Returns (model, position vars by operator), or None when the clock passes ``deadline`` while building it."""
     segment = order[first:last]
     width = len(segment)
-    position_of = {v: s for s, v in enumerate(order)}
     inside = set(segment)
-    tracked = instance.tracked(weights)
+    crossing = segment_tensors(instance, order, first, last, weights, deadline)
+    if crossing is None:
+        return None
+    background, rows = crossing
     model = cp_model.CpModel()
     x = {(v, s): model.NewBoolVar(f"x_{v}_{s}") for v in segment for s in range(width)}
     position = {}
@@ -143,22 +162,11 @@ def segment_residency_model(instance, order, first: int, last: int, capacity: in
             u = instance.producer[t]
             if u in inside:
                 model.Add(position[u] < position[v])
-    background = 0
     load: list[list] = [[] for _ in range(width)]
     cost = []
-    for a in range(instance.num_tensors):
-        if not tracked[a]:
-            continue
+    for a, before, after, local in rows:
         if _past(deadline):
             return None
-        events = list(instance.consumers[a]) + ([instance.producer[a]] if instance.producer[a] is not None else [])
-        before = any(position_of[v] < first for v in events)
-        after = any(position_of[v] >= last for v in events)
-        local = [v for v in events if v in inside]
-        if not local:
-            if before and after:
-                background += instance.sizes[a]
-            continue
         size = instance.sizes[a]
         producer = instance.producer[a]
         resident = [model.NewBoolVar(f"r_{a}_{s}") for s in range(width)]
