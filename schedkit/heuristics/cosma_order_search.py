@@ -127,9 +127,10 @@ def chains(replay: Replay) -> list[list[int]]:
 
 
 def search_order(instance, order, capacity: int, weights: bool, *, deadline: float, seed: int = 0,
-                 replay: Replay | None = None, block_share: float = 0.5) -> tuple[list[int], int]:
-    """(best order found, its replayed traffic) by single-operator moves until ``deadline``; with
-    ``block_share`` that share of the moves takes a whole chain (``chains``) instead. The moves and
+                 replay: Replay | None = None, block_share: float = 0.5, target: int = 0) -> tuple[list[int], int]:
+    """(best order found, its replayed traffic) by single-operator moves until ``deadline``, or until
+    the replay reaches ``target`` (a lower bound); with ``block_share`` that share of the moves takes
+    a whole chain (``chains``) instead. The moves and
     the replay run in the numba kernels of ``cosma_order_kernels``, in batches between clock reads."""
     replay = replay or Replay(instance, capacity, weights)
     arrays = order_arrays(replay, chains(replay))
@@ -141,7 +142,7 @@ def search_order(instance, order, capacity: int, weights: bool, *, deadline: flo
     span = max(1e-3, deadline - started)
     temperature0 = max(1, min(capacity, current_value) // 50)
     stale, stale_limit = 0, STALE_TRIES * len(current)
-    while best_value > 0 and stale < stale_limit and (now := time.perf_counter()) < deadline:
+    while best_value > target and stale < stale_limit and (now := time.perf_counter()) < deadline:
         temperature = temperature0 * (1 - (now - started) / span)
         current_value, best_value, stale = anneal_batch(arrays, current, current_value, best, best_value, BATCH_MOVES,
                                                         temperature, block_share, stale, stale_limit)

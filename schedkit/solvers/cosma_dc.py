@@ -363,7 +363,8 @@ def _joint(instance, options, method: str, window: int) -> Result:
         # a share of the time for single-operator moves guided by the byte-count replay (fast, so
         # it reaches far), then the exact traffic of the order it ends with
         searched, _ = search_order(instance, start_order, capacity, weights, seed=options.seed, block_share=block_share,
-                                   deadline=time.perf_counter() + share * max(0.0, deadline - time.perf_counter()), replay=replay)
+                                   deadline=time.perf_counter() + share * max(0.0, deadline - time.perf_counter()), replay=replay,
+                                   target=bound)
         outcome = exact_traffic(instance, searched, capacity, weights, replay,
                                 time_limit=max(1.0, (deadline - time.perf_counter()) / 4), threads=options.threads,
                                 seed=options.seed)
@@ -379,7 +380,7 @@ def _joint(instance, options, method: str, window: int) -> Result:
     if share > 0 and best.objective > bound and deadline - time.perf_counter() > 2 * reserve:
         # the segment passes stalled with time left: more replay-guided moves from where they ended
         searched, _ = search_order(instance, order, capacity, weights, seed=options.seed + 1, block_share=block_share,
-                                   deadline=deadline - reserve, replay=replay)
+                                   deadline=deadline - reserve, replay=replay, target=bound)
         outcome = exact_traffic(instance, searched, capacity, weights, replay,
                                 time_limit=max(1.0, deadline - time.perf_counter()), threads=options.threads, seed=options.seed)
         if outcome.objective < best.objective:
