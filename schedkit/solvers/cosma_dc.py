@@ -288,6 +288,7 @@ def improve_order(instance, order, capacity, weights, *, window, deadline, threa
 def _improve_pass(instance, order, best, capacity, weights, window, offset, kind, deadline, threads, seed,
                   segment_limit, log, replay=None):
     """One pass over the segments; returns (order, outcome), the same objects when nothing was accepted."""
+    replayed = replay.traffic(order) if replay is not None else None  # of the current order, kept with it
     for first, last in itertools.pairwise(cut_points(instance, order, window, weights, offset)):
         if time.perf_counter() >= deadline:
             break
@@ -318,7 +319,8 @@ def _improve_pass(instance, order, best, capacity, weights, window, offset, kind
         if segment == order[first:last]:
             continue
         candidate = order[:first] + segment + order[last:]
-        if replay is not None and replay.traffic(candidate) > replay.traffic(order):
+        candidate_replayed = replay.traffic(candidate) if replay is not None else None
+        if replay is not None and candidate_replayed > replayed:
             continue
         remaining = deadline - time.perf_counter()
         if remaining <= 0.2:
@@ -328,7 +330,7 @@ def _improve_pass(instance, order, best, capacity, weights, window, offset, kind
         result = exact_traffic(instance, candidate, capacity, weights, replay, time_limit=min(remaining, 3 * segment_limit),
                                threads=threads, seed=seed)
         if result.objective is not None and result.objective <= best.objective:  # plateau moves allowed
-            order, best = candidate, result
+            order, best, replayed = candidate, result, candidate_replayed
     return order, best
 
 
