@@ -47,18 +47,23 @@ from ortools.sat.python import cp_model
 from schedkit.solvers.cpsat import run_cpsat
 
 
-def crossing_sets(instance, capacity: int, weights: bool) -> list[tuple[int, list[int]]]:
-    """(excess bytes, crossing tensors) for each operator whose forced live bytes exceed ``capacity``."""
-    dag = instance.graph()
+def reach_bitsets(dag) -> tuple[list[int], list[int]]:
+    """(ancestors, descendants) of every operator of ``dag`` as bitsets of operators."""
     order = list(nx.topological_sort(dag))
-    ancestors = [0] * instance.num_operators  # bitsets of operators
+    ancestors = [0] * dag.number_of_nodes()
     for v in order:
         for u in dag.predecessors(v):
             ancestors[v] |= ancestors[u] | (1 << u)
-    descendants = [0] * instance.num_operators
+    descendants = [0] * dag.number_of_nodes()
     for v in reversed(order):
         for w in dag.successors(v):
             descendants[v] |= descendants[w] | (1 << w)
+    return ancestors, descendants
+
+
+def crossing_sets(instance, capacity: int, weights: bool) -> list[tuple[int, list[int]]]:
+    """(excess bytes, crossing tensors) for each operator whose forced live bytes exceed ``capacity``."""
+    ancestors, descendants = reach_bitsets(instance.graph())
     tracked = instance.tracked(weights)
     event_bits = []
     for a in range(instance.num_tensors):
@@ -125,17 +130,8 @@ def order_pair_rows(instance, capacity: int, weights: bool, max_literals: int = 
     crosses v when one of the first runs before v and one of the second after it (None stands for
     an ancestor of v, certainly before, or a descendant, certainly after). Empty when the model would
     need more than ``max_literals`` order literals (it is then too big to help within seconds)."""
-    dag = instance.graph()
     n = instance.num_operators
-    topo = list(nx.topological_sort(dag))
-    ancestors = [0] * n
-    for v in topo:
-        for u in dag.predecessors(v):
-            ancestors[v] |= ancestors[u] | (1 << u)
-    descendants = [0] * n
-    for v in reversed(topo):
-        for w in dag.successors(v):
-            descendants[v] |= descendants[w] | (1 << w)
+    ancestors, descendants = reach_bitsets(instance.graph())
     unrelated = [n - 1 - (ancestors[v] | descendants[v]).bit_count() for v in range(n)]
     if sum(unrelated) > 4 * max_literals:  # a quick rejection before the rows (seconds on 1,000 operators)
         return []
