@@ -17,26 +17,20 @@ seconds wherever the best fixed order does not reach the bound. Example (the RES
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from cosma_table import print_and_save
+from cosma_table import add_graph_options, print_and_save, selected_graphs
 
 from schedkit import load
 from schedkit.registry import SolveOptions, solve
 from schedkit.solvers.cosma_bound import crossing_bound
 
-GRAPHS = Path(__file__).resolve().parents[1] / "instances" / "cosma" / "graphs"
-NAMES = ["resnet8_tiny", "dscnn_kws_tiny", "mobilenet_v2", "deeplabv3_mnv2", "bert_l3", "resnet50", "inception_v3",
-         "bert_l12_encoder", "densenet121", "darts_v2_cifar10"]
 BASELINES = ["cosma/greedy-given-belady", "cosma/greedy-given-bytes", "cosma/greedy-minpeak-belady",
              "cosma/greedy-minpeak-bytes"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--graph", action="append", help="graph name (repeatable; default: all ten)")
-    parser.add_argument("--graph-dir", default=None,
-                        help="take the graphs from this folder, all its *.json by default (e.g. instances/cosma/exported)")
+    add_graph_options(parser)
     parser.add_argument("--budget", action="append", help="named budget or bytes (repeatable; default M_R and M_H)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=60.0)
@@ -48,10 +42,8 @@ def main() -> None:
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     rows = []
-    folder = Path(args.graph_dir) if args.graph_dir else GRAPHS
-    default = sorted(path.stem for path in folder.glob("*.json")) if args.graph_dir else NAMES
-    for name in args.graph or default:
-        instance = load(folder / f"{name}.json")
+    for name, path in selected_graphs(args):
+        instance = load(path)
         for weights in (False, True):
             for budget in args.budget or ["M_R", "M_H"]:
                 params = {"budget": budget, "weights": weights, "mp_time_limit": args.mp_time_limit}

@@ -11,14 +11,11 @@ reports (status optimal when an order reaches it). Example (the RESULTS.md run):
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from cosma_table import print_and_save
+from cosma_table import GRAPHS, print_and_save
 
 from schedkit import load
 from schedkit.registry import SolveOptions, solve
-
-GRAPHS = Path(__file__).resolve().parents[1] / "instances" / "cosma" / "graphs"
 
 
 def main() -> None:

@@ -9,32 +9,23 @@ zero-traffic check (cosma/peak places the order's tensors at capacity = its peak
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from cosma_table import print_and_save
+from cosma_table import add_graph_options, print_and_save, selected_graphs
 
 from schedkit import load
 from schedkit.registry import SolveOptions, solve
 
-GRAPHS = Path(__file__).resolve().parents[1] / "instances" / "cosma" / "graphs"
-NAMES = ["resnet8_tiny", "dscnn_kws_tiny", "mobilenet_v2", "deeplabv3_mnv2", "bert_l3", "resnet50", "inception_v3",
-         "bert_l12_encoder", "densenet121", "darts_v2_cifar10"]
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--graph", action="append")
-    parser.add_argument("--graph-dir", default=None,
-                        help="take the graphs from this folder, all its *.json by default (e.g. instances/cosma/exported)")
+    add_graph_options(parser)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=30.0)
     parser.add_argument("--csv", default=None)
     args = parser.parse_args()
     rows = []
-    folder = Path(args.graph_dir) if args.graph_dir else GRAPHS
-    default = sorted(path.stem for path in folder.glob("*.json")) if args.graph_dir else NAMES
-    for name in args.graph or default:
-        instance = load(folder / f"{name}.json")
+    for name, path in selected_graphs(args):
+        instance = load(path)
         for weights in (False, True):
             result = solve(instance, "cosma/peak", SolveOptions(time_limit=args.time_limit, threads=args.threads,
                                                                 params={"weights": weights}))
