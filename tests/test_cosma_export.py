@@ -10,6 +10,7 @@ from click.testing import CliRunner
 import schedkit
 from schedkit import SolveOptions
 from schedkit.cli import main
+from schedkit.solvers.cosma_bound import crossing_bound
 
 EXPORTED = Path(__file__).resolve().parents[1] / "instances" / "cosma" / "exported"
 
@@ -61,6 +62,12 @@ def test_fs_at_m_r_is_proven_and_validated(name, weights):
     assert result.status == "optimal"
     assert result.objective == result.bound == FS_AT_M_R[name][weights]
     assert result.extra["capacity"] == instance.m_r(weights)
+    # independently: the bound over every order never exceeds the given order's optimum, and on ViT and
+    # R(2+1)D it equals it (their residual spills are forced in any order)
+    bound = crossing_bound(instance, instance.m_r(weights), weights, threads=1)
+    assert bound <= result.objective
+    if name in ("vit_b_16", "r2plus1d_18"):
+        assert bound == result.objective
 
 
 def test_cli_solves_and_validates_an_exported_graph(tmp_path):
